@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EVAL_SET ?= ../shared/eval/dev.jsonl
+PORT ?= 8501
+
+.PHONY: setup index run test eval bench loadtest browser clean
+
+# The virtualenv, with the package and its pinned dependencies (torch==2.13.0 is the CPU build on this disk).
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Builds only when the index is missing or stale (`reviewqa build` checks).
+index: setup
+	$(BIN)/reviewqa build
+
+run: index
+	$(BIN)/reviewqa serve --port $(PORT)
+
+# Debian's Chromium for the browser test; Playwright cannot download its own here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+eval: index
+	$(BIN)/reviewqa eval $(EVAL_SET) --per-question
+
+bench: index
+	$(BIN)/python bench/run.py --questions $(EVAL_SET)
+
+loadtest: index
+	$(BIN)/python bench/loadtest.py
+
+clean:
+	rm -rf $(VENV) index .pytest_cache

@@ -1,0 +1,272 @@
+"""The pipeline: corpus files → documents → chunks → embeddings → index files.
+
+This is the one module that knows every step; each step knows only its input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import importlib.metadata
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import faiss
+import numpy as np
+
+from . import __version__, chunk, lexical, parse
+from .chunk import Chunk
+from .config import Settings
+from .embed import Embedder, load_embedder
+from .store import (
+    FORMAT_VERSION,
+    REBUILD_HINT,
+    IndexData,
+    IndexProblem,
+    Manifest,
+    file_sha256,
+    read_embedding_cache,
+    read_manifest,
+    remove_partial_builds,
+    write_embedding_cache,
+    write_index,
+)
+
+REVIEW_FOLDER = "review"
+# Modules whose code decides what an index holds: a change to them makes an index stale.
+_PIPELINE_MODULES = (parse, chunk, lexical)
+_LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "torch", "tiktoken", "numpy")
+
+Progress = Callable[[str, float], None]
+
+
+class BuildError(RuntimeError):
+    """A build could not run; the message says why and what to do."""
+
+
+@dataclass
+class BuildReport:
+    build_id: str
+    index_dir: Path
+    counts: dict[str, int]
+    embedded: int  # distinct texts embedded by this build
+    reused: int  # distinct texts whose vectors came from the cache
+    seconds: float
+    unchanged: bool = False  # nothing to do: the index was already current
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # corpus files reported and left out
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    ok: bool
+    message: str  # one sentence; names the rebuild command when not ok
+    manifest: Manifest | None = None
+    stale: bool = False
+
+
+def review_files(corpus_dir: Path) -> list[Path]:
+    return sorted((corpus_dir / REVIEW_FOLDER).glob("*.txt"))
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every file the index depends on: the review texts and whatever lies under abstracts/."""
+    files = review_files(corpus_dir)
+    abstracts = corpus_dir / "abstracts"
+    if abstracts.is_dir():
+        files += sorted(p for p in abstracts.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return files
+
+
+def _code_hash() -> str:
+    digest = hashlib.sha256()
+    for module in _PIPELINE_MODULES:
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(corpus_dir: Path, settings: Settings) -> tuple[str, dict[str, str]]:
+    """Hash of the corpus, the build settings and the pipeline code, with the per-file hashes."""
+    files = {str(path.relative_to(corpus_dir)): file_sha256(path) for path in corpus_files(corpus_dir)}
+    payload = json.dumps(
+        {"files": files, "settings": settings.build_fingerprint(), "format": FORMAT_VERSION, "code": _code_hash()}, sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest(), files
+
+
+def index_status(settings: Settings) -> IndexStatus:
+    """Is there an index, and was it built from the corpus and settings in force now?"""
+    try:
+        manifest = read_manifest(settings.index_dir)
+    except IndexProblem as problem:
+        return IndexStatus(False, str(problem))
+    if manifest.model != settings.embed.model:
+        return IndexStatus(
+            False,
+            f"The index was built with model '{manifest.model}' but '{settings.embed.model}' is configured; rebuild it with: {REBUILD_HINT}",
+            manifest,
+        )
+    if not review_files(settings.corpus_dir):
+        # Serving an index without its corpus (e.g. a copied index/) is fine; staleness cannot be judged.
+        return IndexStatus(True, f"Index {manifest.build_id} (corpus {settings.corpus_dir}/ not found, staleness not checked).", manifest)
+    current, _ = fingerprint(settings.corpus_dir, settings)
+    if current != manifest.fingerprint:
+        return IndexStatus(
+            False,
+            f"The index in {settings.index_dir}/ is stale: the corpus, the build settings or the pipeline changed since it was built; "
+            f"rebuild it with: {REBUILD_HINT}",
+            manifest,
+            stale=True,
+        )
+    return IndexStatus(True, f"Index {manifest.build_id} is up to date.", manifest)
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder. The OS drops the lock when its holder dies,
+    so a lock file left by a killed build is simply taken over."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / ".build.lock"
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BuildError(f"Another build is running on {index_dir}/ (pid {holder}); wait for it to finish.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        remove_partial_builds(index_dir)
+        yield
+    finally:
+        handle.close()
+
+
+def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Document], list[str]]:
+    documents, skipped = [], []
+    files = review_files(settings.corpus_dir)
+    if not files:
+        raise BuildError(f"No review text found: put the review as a .txt file in {settings.corpus_dir / REVIEW_FOLDER}/.")
+    for path in files:
+        try:
+            documents.append(parse.read_review(path))
+        except UnicodeDecodeError:
+            skipped.append(f"{path.name}: not UTF-8 text")
+        except parse.ParseError as error:
+            skipped.append(str(error))
+    if strict and skipped:
+        raise BuildError(f"--strict: {len(skipped)} corpus file(s) could not be read: {'; '.join(skipped)}")
+    if not documents:
+        raise BuildError(f"No review in {settings.corpus_dir / REVIEW_FOLDER}/ could be read: {'; '.join(skipped)}")
+    return documents, skipped
+
+
+def embed_with_cache(
+    texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], batch_size: int, progress: Progress | None
+) -> tuple[np.ndarray, int]:
+    """Vectors for `texts`, embedding only those the cache lacks; returns (vectors, number embedded)."""
+    keys = [hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts]
+    missing = sorted({key: text for key, text in zip(keys, texts) if key not in cache}.items())
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start:start + batch_size]
+        for (key, _), vector in zip(batch, embedder.encode([text for _, text in batch], batch_size=batch_size)):
+            cache[key] = vector
+        if progress:
+            progress("embedding", min(1.0, (start + len(batch)) / len(missing)))
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32), 0
+    return np.stack([cache[key] for key in keys]).astype(np.float32), len(missing)
+
+
+def _libraries() -> dict[str, str]:
+    versions = {"reviewqa": __version__}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def run_build(
+    settings: Settings,
+    *,
+    force: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+) -> BuildReport:
+    """Build the index from the corpus; a current index is left alone unless `force`."""
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    with build_lock(index_dir):
+        status = index_status(settings)
+        if status.ok and status.manifest and not force:
+            return BuildReport(status.manifest.build_id, index_dir, status.manifest.counts, 0, 0,
+                               time.perf_counter() - started, unchanged=True)
+        fingerprint_hash, files = fingerprint(settings.corpus_dir, settings)
+        step = progress or (lambda stage, fraction: None)
+        step("parsing", 0.0)
+        documents, skipped = read_documents(settings, strict)
+        chunks = [c for doc in documents for c in chunk.chunk_document(doc, settings.chunk)]
+        step("loading model", 0.0)
+        embedder = embedder or load_embedder(settings.embed)
+        chunks, warnings = chunk.split_oversized(chunks, embedder.count_tokens, embedder.max_seq_length)
+        sentences = [(position, sentence) for position, c in enumerate(chunks) for sentence in c.sentences]
+
+        cache = read_embedding_cache(index_dir, settings.embed.model)
+        texts = [c.text for c in chunks] + [sentence for _, sentence in sentences]
+        vectors, embedded = embed_with_cache(texts, embedder, cache, settings.embed.batch_size, progress)
+        chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):]
+
+        step("indexing", 0.0)
+        dense = faiss.IndexFlatIP(embedder.dimension)
+        dense.add(chunk_vectors)
+        bm25 = lexical.build_bm25([c.text for c in chunks])
+        counts: dict[str, int] = {}
+        for c in chunks:
+            counts[c.kind] = counts.get(c.kind, 0) + 1
+        built_at = dt.datetime.now(dt.timezone.utc)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            build_id=built_at.strftime("%Y%m%dT%H%M%S") + f"-{fingerprint_hash[:8]}",
+            model=settings.embed.model,
+            dimension=embedder.dimension,
+            max_seq_length=embedder.max_seq_length,
+            chunking=settings.chunk.model_dump(),
+            fingerprint=fingerprint_hash,
+            corpus_files=files,
+            counts=counts,
+            documents=[doc.source for doc in documents],
+            libraries=_libraries(),
+            built_at=built_at.isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - started, 3),
+            warnings=warnings + [f"skipped {name}" for name in skipped],
+        )
+        data = IndexData(manifest, chunks, dense, sentence_vectors,
+                         np.array([position for position, _ in sentences], dtype=np.int32), bm25, documents)
+        write_index(index_dir, data)
+        # Keep only vectors this build uses, so the cache does not grow without bound.
+        used = {hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts}
+        write_embedding_cache(index_dir, settings.embed.model, {k: v for k, v in cache.items() if k in used})
+        step("done", 1.0)
+        return BuildReport(manifest.build_id, index_dir, counts, embedded, len(used) - embedded,
+                           time.perf_counter() - started, warnings=warnings, skipped=skipped)
+
+
+def describe(report: BuildReport) -> str:
+    if report.unchanged:
+        return f"Index {report.build_id} is already up to date ({sum(report.counts.values())} chunks); nothing to do."
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.counts.items()))
+    return (f"Built index {report.build_id} in {report.index_dir}/: {sum(report.counts.values())} chunks ({kinds}); "
+            f"embedded {report.embedded} texts, reused {report.reused} from cache; {report.seconds:.1f} s.")
+

@@ -1,0 +1,180 @@
+"""Question → ranked passages: dense (FAISS) and BM25 rankings fused by reciprocal rank.
+
+The question is expanded with the field's abbreviations both ways (NOA ↔
+non-obstructive azoospermia) and with the words people type for the review's
+terms ("fat-derived" → adipose). A reference entry that ranks high pulls up the
+passages and table rows that cite it, so "Scadden 2006" reaches what the review
+says about that paper, not only its bibliography line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from . import lexical
+from .chunk import Chunk
+from .config import RetrievalSettings
+from .store import IndexData
+
+# Everyday or variant words → the review's own terms (added to the lexical query).
+SYNONYMS: dict[str, str] = {
+    "fat": "adipose tissue",
+    "fat-derived": "adipose tissue-derived",
+    "adipose-derived": "adipose tissue-derived AT-MSC",
+    "lipoaspirate": "liposuction adipose",
+    "marrow": "bone marrow",
+    "cord": "umbilical cord",
+    "wj": "Wharton's jelly",
+    "ram": "sheep",
+    "ovine": "sheep",
+    "canine": "dog",
+    "porcine": "pig",
+    "bovine": "cow",
+    "murine": "mouse",
+    "rodent": "rat mouse",
+    "chemotherapy": "busulfan cisplatin doxorubicin",
+    "chemotherapy-induced": "busulfan cisplatin doxorubicin",
+    "trial": "clinical trial NCT",
+    "trials": "clinical trials NCT",
+    "infertile": "infertility",
+    "sperm retrieval": "testicular sperm extraction TESE",
+    "egg": "oocyte",
+    "eggs": "oocyte",
+    "in vivo": "animal model",
+    "animal": "in vivo model",
+    "scaffold": "nanotubes polylactic acid",
+    "risks": "risk safety tumorigenicity",
+    "safety": "risk tumorigenicity",
+    "discovered": "first described",
+    "discovery": "first described",
+}
+# Abbreviations of the field the review uses without defining in its list.
+FIELD_ABBREVIATIONS: dict[str, str] = {
+    "AT-MSC": "adipose tissue-derived mesenchymal stromal/stem cell",
+    "BM-MSC": "bone marrow-derived mesenchymal stromal/stem cell",
+    "UC-MSC": "umbilical cord mesenchymal stem cell",
+    "hUC-MSC": "human umbilical cord mesenchymal stem cell",
+    "ADSC": "adipose-derived stem cell",
+    "SVF": "stromal-vascular fraction",
+    "ESC": "embryonic stem cell",
+    "PGC": "primordial germ cell",
+    "RA": "retinoic acid",
+    "OA": "obstructive azoospermia",
+    "POF": "premature ovarian failure",
+    "ED": "erectile dysfunction",
+    "CT": "clinical trial",
+}
+_IDENTIFIER_RE = re.compile(r"\b(NCT\d{8}|IRCT\d{6,}N\d+)\b", re.IGNORECASE)
+_REF_NUMBER_RE = re.compile(r"(?:\[|\bref(?:erence)?\.?\s*#?\s*)(\d{1,3})\]?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    position: int  # row of the chunk in the index
+    score: float  # fused score, higher is better
+    similarity: float  # cosine similarity of question and chunk
+    bm25: float
+
+
+def expand_query(question: str, abbreviations: dict[str, str]) -> str:
+    """The question plus the expansions of the abbreviations and synonyms it uses, and the
+    abbreviations of terms it spells out."""
+    lowered = question.lower()
+    extra: list[str] = []
+    for abbr, expansion in {**FIELD_ABBREVIATIONS, **abbreviations}.items():
+        # An abbreviation is matched as a word, case-sensitively (a short one like "LS" is not "ls").
+        if re.search(rf"(?<![\w-]){re.escape(abbr)}s?(?![\w-])", question):
+            extra.append(expansion)
+        elif len(expansion) > 6 and expansion.lower() in lowered:
+            extra.append(abbr)
+    for phrase, expansion in SYNONYMS.items():
+        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
+            extra.append(expansion)
+    return " ".join([question, *extra])
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each score (1 = best)."""
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty_like(order)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+def fuse(dense: np.ndarray, bm25: np.ndarray, settings: RetrievalSettings) -> np.ndarray:
+    """Weighted reciprocal-rank fusion; a chunk with no BM25 match gets no BM25 share."""
+    fused = settings.dense_weight / (settings.rrf_k + _ranks(dense))
+    fused = fused + np.where(bm25 > 0, settings.bm25_weight / (settings.rrf_k + _ranks(bm25)), 0.0)
+    return fused
+
+
+def _identifier_bonus(question: str, chunks: list[Chunk]) -> np.ndarray:
+    """Exact trial codes and reference numbers in the question put their chunks first."""
+    bonus = np.zeros(len(chunks))
+    codes = {code.upper() for code in _IDENTIFIER_RE.findall(question)}
+    numbers = {int(n) for n in _REF_NUMBER_RE.findall(question)}
+    if not codes and not numbers:
+        return bonus
+    for i, chunk in enumerate(chunks):
+        if any(code in chunk.text.upper() for code in codes) or (chunk.kind == "reference" and chunk.ref in numbers):
+            bonus[i] = 1.0
+    return bonus
+
+
+def _with_citing(order: Iterable[int], chunks: list[Chunk], fused: np.ndarray, limit: int) -> list[int]:
+    """Ranked positions where each top reference entry is followed by the best passages citing it."""
+    citing: dict[int, list[int]] = {}
+    for i, chunk in enumerate(chunks):
+        if chunk.kind != "reference":
+            for ref in chunk.refs:
+                citing.setdefault(ref, []).append(i)
+    result: list[int] = []
+    seen: set[int] = set()
+    for i in order:
+        if len(result) >= limit:
+            break
+        if i in seen:
+            continue
+        result.append(i)
+        seen.add(i)
+        if chunks[i].kind == "reference" and len(result) <= 3:
+            for j in sorted(citing.get(chunks[i].ref, []), key=lambda j: -fused[j])[:2]:
+                if j not in seen:
+                    result.append(j)
+                    seen.add(j)
+    return result[:limit]
+
+
+def search(
+    question: str,
+    query_vector: np.ndarray,
+    index: IndexData,
+    settings: RetrievalSettings,
+    abbreviations: dict[str, str],
+    k: int | None = None,
+    kinds: frozenset[str] | None = None,
+) -> list[Hit]:
+    """The k best passages for the question, best first."""
+    k = k or settings.k
+    chunks = index.chunks
+    similarity = _dense_scores(index, query_vector)
+    bm25 = np.asarray(index.bm25.get_scores(lexical.tokenize(expand_query(question, abbreviations))), dtype=np.float64)
+    fused = fuse(similarity, bm25, settings) + _identifier_bonus(question, chunks)
+    if kinds:
+        fused = np.where([c.kind in kinds for c in chunks], fused, -np.inf)
+    order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]
+    positions = _with_citing(order, chunks, fused, k)
+    return [Hit(chunks[i], i, float(fused[i]), float(similarity[i]), float(bm25[i])) for i in positions if np.isfinite(fused[i])]
+
+
+def _dense_scores(index: IndexData, query_vector: np.ndarray) -> np.ndarray:
+    """Cosine similarity of the question with every chunk (exhaustive: the corpus is small)."""
+    scores, ids = index.vectors.search(query_vector.reshape(1, -1).astype(np.float32), index.vectors.ntotal)
+    dense = np.empty(index.vectors.ntotal, dtype=np.float64)
+    dense[ids[0]] = scores[0]
+    return dense

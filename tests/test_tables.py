@@ -1,0 +1,463 @@
+"""The review's tables answered exactly.
+
+Every expected number, CT code and reference number below was counted by hand from the
+tables as printed in the review, not computed by the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from reviewqa.parse import read_review
+from reviewqa.tables import (
+    COLUMN_VOCABULARY,
+    TableQuery,
+    TableState,
+    answer_table_query,
+    parse_table_question,
+    split_cell,
+    table_markdown,
+    to_json,
+)
+
+REPO = Path(__file__).parents[1]
+
+
+def _seed_path() -> Path:
+    if os.environ.get("REVIEWQA_SEED"):
+        return Path(os.environ["REVIEWQA_SEED"])
+    corpus_copy = REPO / "corpus" / "review" / "zhankina-2021-msc-azoospermia-review.txt"
+    if corpus_copy.exists():
+        return corpus_copy
+    return REPO.parent / "shared" / "seed" / "000_b995a0029ceaf388.txt"
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return read_review(_seed_path()).tables
+
+
+def ask(tables, question: str, state: TableState | None = None):
+    query = parse_table_question(question, state)
+    assert query is not None, f"not understood as a table question: {question}"
+    return query, answer_table_query(query, tables)
+
+
+def ct_codes(result) -> list[str]:
+    return [row[-1] for row in result.rows]
+
+
+# --- splitting cells ---------------------------------------------------------------------
+
+
+def test_every_cell_of_every_row_splits_into_known_values(tables):
+    assert [len(t.rows) for t in tables] == [38, 13, 18, 25]
+    for table in tables:
+        for row in table.rows:
+            for column, text in row.cells:
+                if column in COLUMN_VOCABULARY:
+                    split = split_cell(column, text)
+                    assert split.leftover == "", (table.number, row.index, column, text)
+                    assert split.values or text == "ND", (table.number, row.index, column, text)
+
+
+@pytest.mark.parametrize(
+    "column, text, values",
+    [
+        ("Inducer", "BMP4 Retinoic acid", ("BMP4", "Retinoic acid")),
+        ("MSC source", "Bone marrow Adipose tissue", ("Bone marrow", "Adipose tissue")),
+        ("Therapeutics", "Cell Exosome", ("Cell", "Exosome")),
+        ("Disease/syndrome", "Intrauterine adhesions Endometrial dysplasia", ("Intrauterine adhesions", "Endometrial dysplasia")),
+        ("MSC source", "Amniotic membrane Chorion Umbilical cord", ("Amniotic membrane", "Chorion", "Umbilical cord")),
+        ("Inducer", "Inorganic zinc (sulfate) Organic zinc (acetate) Retinoic acid",
+         ("Inorganic zinc (sulfate)", "Organic zinc (acetate)", "Retinoic acid")),
+        ("Phase", "1&2", ("1", "2")),
+        ("Inducer", "Retinoic acid TGF- β 1", ("Retinoic acid", "TGF-β1")),
+        ("Inducer", "TGF β 1 BMP4 BMP8b", ("TGF-β1", "BMP4", "BMP8b")),
+        ("Inducer", "Sertoli cells co-culture Retinoic acid Testosterone", ("Sertoli cell co-culture", "Retinoic acid", "Testosterone")),
+        ("Inducer", "Human follicular fluid Human cumulus-conditioned medium", ("Human follicular fluid", "Human cumulus-conditioned medium")),
+        ("Source", "Wharton's Jelly", ("Wharton's jelly",)),
+        ("Species", "Guinea pig", ("Guinea pig",)),
+        ("Stage", "ND", ()),
+        ("Phase", "ND", ()),
+    ],
+)
+def test_split_rules(column, text, values):
+    split = split_cell(column, text)
+    assert split.values == values and split.leftover == ""
+
+
+def test_unknown_text_is_kept_and_reported():
+    split = split_cell("Inducer", "BMP4 Mystery factor")
+    assert split.values == ("BMP4", "Mystery factor") and split.leftover == "Mystery factor"
+
+
+# --- Table 1: male germ cells in vitro ---------------------------------------------------
+
+
+def test_table1_whartons_jelly_count(tables):
+    _, result = ask(tables, "How many rows in Table 1 use Wharton's jelly MSCs?")
+    assert result.tables == (1,) and result.count == 5
+    assert result.refs == (102, 103, 104, 105, 106, 107)
+
+
+def test_table1_sheep(tables):
+    _, result = ask(tables, "Which in vitro studies used sheep MSCs?")
+    assert result.tables == (1,) and result.count == 5
+    assert result.refs == (90, 91, 92, 93, 94)
+
+
+def test_table1_two_inducers_both_required(tables):
+    _, result = ask(tables, "Which in vitro studies used BMP4 and retinoic acid?")
+    assert result.tables == (1,) and result.count == 8
+    assert result.refs == (69, 73, 74, 79, 80, 97, 98, 102, 103)
+
+
+def test_table1_retinoic_acid_synonym(tables):
+    _, result = ask(tables, "How many male in vitro studies used RA?")
+    assert result.tables == (1,) and result.count == 25
+
+
+def test_table1_fetal_human(tables):
+    _, result = ask(tables, "How many male in vitro studies used fetal human MSCs?")
+    assert result.tables == (1,) and result.count == 12
+
+
+def test_table1_rat_bone_marrow(tables):
+    _, result = ask(tables, "Which in vitro studies used rat bone marrow?")
+    assert result.count == 3 and result.refs == (87, 88, 89)
+
+
+def test_table1_adipose_includes_mixed_source_row(tables):
+    _, result = ask(tables, "How many male in vitro studies used fat-derived cells?")
+    assert result.count == 8
+    assert result.refs == (65, 66, 67, 68, 69, 70, 71, 79)
+
+
+def test_table1_zinc_group_with_ovine(tables):
+    _, result = ask(tables, "Which ovine studies used zinc?")
+    assert result.refs == (90, 91)
+
+
+def test_table1_tgf_beta_spelling_variants(tables):
+    _, result = ask(tables, "Which in vitro studies used TGF-beta1?")
+    assert result.refs == (92, 94)
+
+
+def test_table1_lung_inducer_value(tables):
+    query, result = ask(tables, "Have MSCs from human fetal lung been differentiated toward male germ cells? With what inducer?")
+    assert query.intent == "values" and result.tables == (1,)
+    assert result.values == ("Retinoic acid",) and result.refs == (96,)
+
+
+# --- Table 2: female germ cells in vitro -------------------------------------------------
+
+
+def test_table2_follicular_fluid(tables):
+    _, result = ask(tables, "Which female in vitro studies used follicular fluid?")
+    assert result.tables == (2,) and result.count == 9
+    assert result.refs == (108, 112, 113, 115, 116, 117, 118, 119, 120)
+
+
+def test_table2_porcine(tables):
+    _, result = ask(tables, "Which in vitro studies used porcine MSCs?")
+    assert result.tables == (2,) and result.refs == (108, 113, 117)
+
+
+def test_table2_ovary_in_multi_source_cell(tables):
+    _, result = ask(tables, "How many studies in Table 2 used ovary MSCs?")
+    assert result.count == 3 and result.refs == (108, 114, 115)
+
+
+def test_table2_scaffold_values(tables):
+    _, result = ask(tables, "What scaffold was used to turn menstrual blood stem cells into germ-like cells?")
+    assert result.tables == (2,) and result.refs == (111, 112)
+    assert {"Polylactic acid", "Multi-wall carbon nanotubes"} <= set(result.values)
+
+
+def test_in_vitro_umbilical_cord_answers_both_in_vitro_tables(tables):
+    _, result = ask(tables, "Which in vitro studies used umbilical cord MSCs?")
+    assert result.tables == (1, 2) and result.count == 7
+    assert [part.count for part in result.parts] == [4, 3]
+    assert result.refs == (97, 98, 99, 100, 101, 109, 118, 119)
+
+
+def test_goat_inducers_across_in_vitro_tables(tables):
+    _, result = ask(tables, "What inducers were used with goat MSCs in vitro?")
+    assert set(result.values) == {
+        "BOULE overexpression", "DAZL overexpression", "STRA8 overexpression", "BMP4", "Retinoic acid", "Follicular fluid",
+    }
+
+
+# --- Table 3: in vivo models --------------------------------------------------------------
+
+
+def test_table3_rat_busulfan(tables):
+    _, result = ask(tables, "Which in vivo studies used busulfan in rats?")
+    assert result.tables == (3,) and result.count == 2
+    assert result.conditions == {"Recipient species": "Rat", "Modeling": "Busulfan"}
+    assert result.row_refs == ((70, 123, 124), (87, 89, 133, 134, 135, 136, 137, 138))
+    assert len(result.refs) == 11
+    assert "2 rows citing 11 references" in result.summary
+
+
+def test_table3_follow_ups_replace_count_and_narrow(tables):
+    first, _ = ask(tables, "Which in vivo studies used busulfan in rats?")
+    mice, result = ask(tables, "what about in mice?", first)
+    assert result.count == 7
+    assert result.refs == (122, 127, 130, 131, 142, 143, 144, 145, 146)
+    counted, result = ask(tables, "how many of them?", mice)
+    assert counted.intent == "count" and result.count == 7
+    _, result = ask(tables, "and which of those used bone marrow?", counted)
+    assert result.count == 3 and result.refs == (130, 131, 122, 142)
+
+
+def test_table3_exosomes(tables):
+    _, result = ask(tables, "Which in vivo studies used exosomes?")
+    assert result.count == 3 and result.row_refs == ((122,), (122,), (146,))
+
+
+def test_table3_chemotherapy_group(tables):
+    _, result = ask(tables, "How many in vivo studies used chemotherapy-induced models?")
+    assert result.tables == (3,) and result.count == 15
+
+
+def test_table3_xenogeneic(tables):
+    _, result = ask(tables, "Which in vivo studies used xenogeneic transplantation?")
+    assert result.refs == (126, 142, 143, 144, 145)
+
+
+def test_table3_donor_and_recipient(tables):
+    _, result = ask(tables, "Which studies used human MSCs transplanted into mice?")
+    assert result.tables == (3,) and result.refs == (143, 144, 145)
+
+
+def test_table3_donor_species_and_source(tables):
+    _, result = ask(tables, "Which in vivo studies used adipose-derived MSCs from rats?")
+    assert result.count == 2 and result.refs == (70, 123, 124, 125)
+
+
+def test_table3_lead_nitrate(tables):
+    _, result = ask(tables, "Which MSC study used a lead nitrate model of male infertility?")
+    assert result.tables == (3,) and result.refs == (140,)
+
+
+def test_table3_testicular_torsion(tables):
+    _, result = ask(tables, "Which in vivo studies used testicular torsion?")
+    assert result.refs == (126, 141)
+
+
+def test_table3_hamsters(tables):
+    _, result = ask(tables, "Which in vivo studies used hamsters?")
+    assert result.refs == (121, 129)
+
+
+def test_table3_recipient_species_values(tables):
+    _, result = ask(tables, "What recipient species were used in vivo?")
+    assert result.value_counts == (("Mouse", 8), ("Rat", 7), ("Hamster", 2), ("Guinea pig", 1))
+
+
+def test_table3_donor_species_values(tables):
+    _, result = ask(tables, "What donor species were used in vivo?")
+    assert set(result.values) == {"Hamster", "Mouse", "Rat", "Human", "Guinea pig", "Goat"}
+
+
+def test_condition_a_table_does_not_record_matches_nothing(tables):
+    query, result = ask(tables, "How many in vivo studies in Egypt?")
+    assert query.untestable == ("country",)
+    assert result.count == 0 and "does not record country" in result.summary
+
+
+# --- Table 4: clinical trials -------------------------------------------------------------
+
+
+def test_table4_male_azoospermia(tables):
+    _, result = ask(tables, "Which clinical trials treat male azoospermia?")
+    assert ct_codes(result) == ["NCT02414295", "NCT02025270", "NCT02008799", "NCT02041910", "NCT02641769", "NCT03762967"]
+    assert result.summary.endswith("6 trials.")
+
+
+def test_table4_erectile_dysfunction_count(tables):
+    query, result = ask(tables, "Count the erectile dysfunction stem cell trials listed in the clinical trials table.")
+    assert query.intent == "count" and result.count == 4
+    assert ct_codes(result) == ["NCT02945449", "NCT03751735", "NCT02344849", "NCT04594850"]
+
+
+def test_table4_countries(tables):
+    _, result = ask(tables, "Which countries ran clinical trials?")
+    assert dict(result.value_counts) == {
+        "China": 7, "Egypt": 5, "Jordan": 4, "United States": 3, "Korea": 3, "Russia": 2, "Indonesia": 1,
+    }
+
+
+def test_table4_phase_1_2(tables):
+    _, result = ask(tables, "How many phase 1/2 trials are there?")
+    assert result.count == 7
+    assert ct_codes(result) == ["NCT03069209", "NCT02644447", "NCT02696889", "NCT02025270", "NCT02041910",
+                                "NCT02641769", "NCT03751735"]
+
+
+def test_table4_phase_roman_numeral(tables):
+    _, result = ask(tables, "Which phase IV trials are there?")
+    assert ct_codes(result) == ["NCT02204358"]
+
+
+def test_table4_before_2016(tables):
+    _, result = ask(tables, "Which trials were registered before 2016?")
+    assert ct_codes(result) == ["NCT02204358", "NCT02313415", "NCT03069209", "NCT02696889", "NCT02414295",
+                                "NCT02025270", "NCT02008799", "NCT02041910", "NCT02641769"]
+
+
+def test_table4_since_2019(tables):
+    _, result = ask(tables, "Which trials started since 2019?")
+    assert ct_codes(result) == ["NCT03166189", "NCT03220243", "NCT02530047", "NCT04676269", "NCT02968459",
+                                "NCT03181087", "NCT03386708", "NCT03751735", "NCT04594850"]
+
+
+def test_table4_in_a_year(tables):
+    _, result = ask(tables, "How many trials were registered in 2018?")
+    assert result.count == 5
+
+
+def test_table4_autologous_usa(tables):
+    _, result = ask(tables, "Which trials used autologous cells in the USA?")
+    assert ct_codes(result) == ["NCT03220243", "NCT02530047", "NCT02696889"]
+
+
+def test_table4_recruiting_then_egypt(tables):
+    first, result = ask(tables, "Which trials are recruiting?")
+    assert result.count == 11
+    _, result = ask(tables, "and which of those are in Egypt?", first)
+    assert ct_codes(result) == ["NCT02008799", "NCT02041910"]
+
+
+def test_table4_three_conditions(tables):
+    _, result = ask(tables, "Which trials were allogeneic and recruiting in China?")
+    assert ct_codes(result) == ["NCT03592849", "NCT02968459", "NCT03181087", "NCT03386708"]
+
+
+def test_table4_keyword_query(tables):
+    _, result = ask(tables, "Indonesia thin endometrium stem cell trial")
+    assert ct_codes(result) == ["NCT04676269"]
+
+
+def test_table4_south_korea(tables):
+    _, result = ask(tables, "List trials in South Korea")
+    assert ct_codes(result) == ["NCT02890953", "NCT02344849", "NCT04594850"]
+
+
+def test_table4_whartons_jelly(tables):
+    _, result = ask(tables, "Which trials used WJ-MSCs?")
+    assert ct_codes(result) == ["NCT02945449", "NCT03751735"]
+
+
+def test_table4_women(tables):
+    _, result = ask(tables, "How many trials involved women?")
+    assert result.count == 15
+
+
+def test_table4_premature_ovarian_failure_counts_duplicate_code(tables):
+    _, result = ask(tables, "Which trials treated POF?")
+    assert ct_codes(result) == ["NCT02644447", "NCT02696889", "NCT02696889"]
+
+
+def test_table4_intrauterine_adhesions_in_multi_disease_cell(tables):
+    _, result = ask(tables, "Which trials treated intrauterine adhesions?")
+    assert ct_codes(result) == ["NCT02204358", "NCT02313415"]
+
+
+def test_table4_completed_bone_marrow(tables):
+    _, result = ask(tables, "Which completed trials used bone marrow?")
+    assert ct_codes(result) == ["NCT03166189", "NCT02414295", "NCT02344849"]
+
+
+def test_table4_phases_of_erectile_dysfunction_trials(tables):
+    _, result = ask(tables, "What phases are the erectile dysfunction trials?")
+    assert dict(result.value_counts) == {"1": 3, "2": 2}
+
+
+# --- across tables -------------------------------------------------------------------------
+
+
+def test_source_without_study_type_answers_every_table_with_rows(tables):
+    _, result = ask(tables, "Which studies used bone marrow MSCs?")
+    assert result.tables == (1, 3, 4)
+    assert [part.count for part in result.parts] == [19, 10, 12]
+    assert result.count == 41 and result.columns == ("Table", "Entry")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How does the WHO define infertility?",
+        "What are the risks of MSC therapy?",
+        "Who first described MSCs?",
+        "What is TESE?",
+        "How many men are infertile worldwide?",
+        "What is the role of bone marrow MSCs in azoospermia?",
+        "Why is adipose tissue preferred as a source of MSCs?",
+        "Which biological processes make MSCs attractive for azoospermia treatment?",
+        "Do stem-like cells in the testis survive chemotherapy, and where are they located?",
+        "What is the role of exosomes in MSC therapy?",
+    ],
+)
+def test_not_table_questions(question):
+    assert parse_table_question(question) is None
+
+
+def test_prose_question_after_a_table_question_is_not_a_follow_up(tables):
+    state, _ = ask(tables, "Which trials are recruiting?")
+    assert parse_table_question("What are the risks of MSC therapy?", state) is None
+
+
+# --- state, JSON and markdown --------------------------------------------------------------
+
+
+def test_state_survives_a_json_round_trip(tables):
+    state, _ = ask(tables, "Which trials started since 2019?")
+    restored = TableQuery.from_dict(json.loads(json.dumps({"question": "q", "history": [state.to_dict()]}))["history"][0])
+    assert restored == state
+    _, result = ask(tables, "and which of those are recruiting?", restored)
+    assert ct_codes(result) == ["NCT04676269", "NCT02968459", "NCT03181087", "NCT03386708", "NCT04594850"]
+
+
+def test_to_json_shape(tables):
+    _, result = ask(tables, "Which in vivo studies used busulfan in rats?")
+    data = to_json(result)
+    assert {"name", "conditions", "columns", "rows", "count"} <= set(data)
+    assert data["name"] == "Table 3 — in vivo models" and data["count"] == 2
+    assert data["rows"][0] == ["Adipose tissue", "Allotransplant", "Rat", "Cell", "Rat", "Busulfan", "[70, 123, 124]"]
+    json.dumps(data)
+
+
+def test_table_markdown_escapes_pipes():
+    text = table_markdown(["A", "B"], [["x|y", "z"]])
+    assert text.splitlines() == ["| A | B |", "| --- | --- |", r"| x\|y | z |"]
+
+
+def test_follow_up_keeps_only_tables_that_record_the_new_field(tables):
+    first, _ = ask(tables, "Which studies used bone marrow MSCs?")
+    _, result = ask(tables, "and which of those are in Egypt?", first)
+    assert result.tables == (4,)
+    assert ct_codes(result) == ["NCT02696889", "NCT02414295", "NCT02025270", "NCT02008799", "NCT02041910"]
+
+
+def test_in_vitro_azoospermia_is_table1(tables):
+    _, result = ask(tables, "Which in vitro studies on azoospermia used BMP4?")
+    assert result.tables == (1,) and result.count == 13
+    assert result.refs == (65, 69, 73, 74, 77, 78, 79, 80, 85, 94, 97, 98, 99, 102, 103)
+
+
+def test_follicular_fluid_as_a_source(tables):
+    _, result = ask(tables, "Which studies used follicular fluid MSCs?")
+    assert result.tables == (2,) and result.refs == (110,)
+
+
+def test_how_many_countries_lists_them(tables):
+    query, result = ask(tables, "How many countries ran MSC trials for male infertility?")
+    assert query.intent == "values"
+    assert dict(result.value_counts) == {"Egypt": 4, "Jordan": 3, "Russia": 1, "Korea": 2}
