@@ -20,7 +20,6 @@ from reviewqa.tables import (
     answer_table_query,
     parse_table_question,
     split_cell,
-    table_markdown,
     to_json,
 )
 
@@ -432,11 +431,6 @@ def test_to_json_shape(tables):
     assert data["name"] == "Table 3 — in vivo models" and data["count"] == 2
     assert data["rows"][0] == ["Adipose tissue", "Allotransplant", "Rat", "Cell", "Rat", "Busulfan", "[70, 123, 124]"]
     json.dumps(data)
-
-
-def test_table_markdown_escapes_pipes():
-    text = table_markdown(["A", "B"], [["x|y", "z"]])
-    assert text.splitlines() == ["| A | B |", "| --- | --- |", r"| x\|y | z |"]
 
 
 def test_follow_up_keeps_only_tables_that_record_the_new_field(tables):

@@ -25,6 +25,7 @@ NOT_COVERED = "The review does not seem to cover this question; the nearest pass
 _LEXICAL_WEIGHT = 0.35  # how much shared words add to a sentence's cosine similarity
 _RANK_PRIOR = 0.04  # small preference for sentences from higher-ranked passages
 _MARGIN = 0.15  # sentences within this much of the best one are worth quoting
+_SECOND_FLOOR = 0.45  # a runner-up this good is quoted too: the best match is often only the lead-in
 _QUOTABLE = ("prose", "abstract", "table_row")
 
 
@@ -102,7 +103,8 @@ def _pick_units(scored: list[tuple[float, int, int]], index: IndexData, settings
     chosen, texts = [], set()
     for score, position, number in scored:
         text = index.chunks[position].sentences[number]
-        if score < best - _MARGIN or len(chosen) >= settings.max_sentences:
+        runner_up = len(chosen) == 1 and score >= _SECOND_FLOOR
+        if (score < best - _MARGIN and not runner_up) or len(chosen) >= settings.max_sentences:
             break
         if text not in texts:
             texts.add(text)
@@ -142,14 +144,21 @@ def compose(
     index: IndexData,
     references: dict[int, Reference],
     settings: AnswerSettings,
+    table: dict[str, Any] | None = None,
+    focus_refs: tuple[int, ...] = (),
 ) -> Answer:
-    """An extractive answer from `hits` for `question` (`query` is the question as expanded for matching)."""
+    """An extractive answer from `hits` for `question` (`query` is the question as expanded for matching).
+    An exact `table` result (tables.to_json) with matching rows is the answer; the passages stay as evidence.
+    With `focus_refs` (the works a question names), only passages citing them are quoted, if any are at hand."""
     top = hits[: settings.passages]
-    covered = bool(top) and max(hit.similarity for hit in top) >= settings.min_evidence
+    exact = table is not None and table["count"] > 0
+    citing = [hit for hit in top if hit.chunk.kind != "reference" and set(hit.chunk.refs) & set(focus_refs)]
+    top = citing or top
+    covered = exact or (bool(top) and max(hit.similarity for hit in top) >= settings.min_evidence)
     quoted: dict[int, list[str]] = {}
     sentences: list[str] = []
     rows: list[Chunk] = []
-    if covered:
+    if covered and not exact:
         question_tokens = set(lexical.tokenize(query))
         for position, number in _pick_units(_unit_scores(question_tokens, query_vector, top, index), index, settings):
             chunk = index.chunks[position]
@@ -161,8 +170,12 @@ def compose(
     tables = _table_blocks(rows)
     prose = " ".join(sentences)
     table_text = "\n\n".join(f"**{block.section}**\n\n{markdown_table(block.columns, block.rows)}" for block in tables)
-    if not covered:
+    if exact:
+        text = f"{table['summary']}\n\n{markdown_table(table['columns'], table['rows'])}"
+    elif not covered:
         text = NOT_COVERED
+    elif table is not None:  # a table question no row answers: say so, then what the text says
+        text = "\n\n".join(filter(None, [table["summary"], prose, table_text]))
     elif tables and top[0].chunk.kind == "table_row":
         text = "\n\n".join(filter(None, [table_text, prose]))
     else:
@@ -172,7 +185,7 @@ def compose(
                 hit.chunk.refs, tuple(quoted.get(hit.position, ())), hit.chunk.cells, hit.chunk.ref)
         for hit in hits
     )
-    return Answer(question, text, covered, citations_for(text, references) if covered else (), passages, tables)
+    return Answer(question, text, covered, citations_for(text, references) if covered else (), passages, tables, table=table)
 
 
 def to_json(answer: Answer) -> dict[str, Any]:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from . import answer as answering
-from . import retrieve
+from . import retrieve, tables
 from .build import index_status
 from .config import Settings
 from .embed import Embedder, load_embedder
+from .parse import Reference
 from .store import IndexData, IndexProblem, current_build, read_index
 
 _FOLLOW_UP_RE = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or)\b[\s,]*", re.IGNORECASE)
@@ -33,10 +34,19 @@ class Turn:
 
     question: str
     interpreted: str = ""
+    table_query: dict | None = None  # the exact table query it was answered with, for follow-ups
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Turn":
-        return cls(str(raw.get("question", "")), str(raw.get("interpreted", raw.get("interpreted_as", "")) or ""))
+        """From a --jsonl history entry: a question, or a whole earlier answer object."""
+        table = raw.get("table") if isinstance(raw.get("table"), dict) else {}
+        query = raw.get("table_query") or table.get("query")
+        return cls(str(raw.get("question", "")), str(raw.get("interpreted", raw.get("interpreted_as", "")) or ""),
+                   query if isinstance(query, dict) else None)
+
+    @classmethod
+    def of(cls, answer: answering.Answer) -> "Turn":
+        return cls(answer.question, answer.interpreted, (answer.table or {}).get("query"))
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -57,6 +67,26 @@ def clean_question(question: str, max_chars: int) -> str:
     if not any(ch.isalnum() for ch in text):
         raise QuestionRejected("Please type a question in words.")
     return text
+
+
+def named_references(question: str, references: dict[int, Reference]) -> list[int]:
+    """References the question names by first author and year ("Sherif 2018", "Karimaghani et al.")."""
+    named = []
+    for number, ref in references.items():
+        surname = ref.first_author
+        if len(surname) >= 4 and re.search(rf"\b{re.escape(surname)}\b", question):
+            if (ref.year and str(ref.year) in question) or "et al" in question:
+                named.append(number)
+    return named
+
+
+def _table_state(history: Sequence[Turn]) -> tables.TableQuery | None:
+    if not history or not history[-1].table_query:
+        return None
+    try:
+        return tables.TableQuery.from_dict(history[-1].table_query)
+    except (KeyError, TypeError, ValueError):
+        return None  # a malformed state from a client is ignored, not fatal
 
 
 def read_follow_up(question: str, history: Sequence[Turn]) -> str:
@@ -94,6 +124,16 @@ class Assistant:
         self.index: IndexData = index
         self.references = answering.reference_lookup(index.documents)
         self.abbreviations = {k: v for doc in index.documents for k, v in doc.abbreviations.items()}
+        self.tables = [table for doc in index.documents for table in doc.tables]
+
+    def table_answer(self, question: str, history: Sequence[Turn], named: Sequence[int]) -> dict | None:
+        """The exact answer from Tables 1–4 when the question is a table question (not one about a named study)."""
+        if named:
+            return None
+        query = tables.parse_table_question(question, _table_state(history))
+        if query is None:
+            return None
+        return {**tables.to_json(tables.answer_table_query(query, self.tables)), "query": query.to_dict()}
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer build between questions; a damaged new build keeps the old one in use."""
@@ -114,9 +154,14 @@ class Assistant:
         index = self.index  # one build for the whole question, even if a reload happens meanwhile
         query = retrieve.expand_query(interpreted, self.abbreviations)
         query_vector = self.embedder.encode_query(interpreted)
-        hits = retrieve.search(interpreted, query_vector, index, self.settings.retrieval, self.abbreviations, k=k, kinds=kinds)
+        named = tuple(named_references(interpreted, self.references))
+        table = self.table_answer(question, history, named)
+        rows = {tuple(row_id) for row_id in (table or {}).get("row_ids", [])}
+        pinned = frozenset(i for i, c in enumerate(index.chunks) if c.kind == "table_row" and (c.table, c.row) in rows)
+        hits = retrieve.search(interpreted, query_vector, index, self.settings.retrieval, self.abbreviations, k=k, kinds=kinds,
+                               pinned=pinned)
         retrieved = time.perf_counter()
-        result = answering.compose(question, query, query_vector, hits, index, self.references, self.settings.answer)
+        result = answering.compose(question, query, query_vector, hits, index, self.references, self.settings.answer, table, named)
         done = time.perf_counter()
         timings = {
             "retrieve": round((retrieved - started) * 1000, 3),

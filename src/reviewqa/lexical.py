@@ -18,7 +18,7 @@ STOPWORDS = frozenset(
 
 
 # Plurals the stemmer leaves alone.
-_IRREGULAR = {"mice": "mouse", "testes": "testis", "men": "man", "women": "woman", "foetal": "fetal", "foetus": "fetus"}
+_IRREGULAR = {"mice": "mouse", "testes": "testis", "testicles": "testis", "testicle": "testis", "men": "man", "women": "woman", "foetal": "fetal", "foetus": "fetus"}
 _VOWELS = set("aeiouy")
 
 

@@ -127,26 +127,23 @@ def _identifier_bonus(question: str, chunks: list[Chunk]) -> np.ndarray:
 
 
 def _with_citing(order: Iterable[int], chunks: list[Chunk], fused: np.ndarray, limit: int) -> list[int]:
-    """Ranked positions where each top reference entry is followed by the best passages citing it."""
+    """Ranked positions where a top-ranked reference entry is preceded by the best passages
+    citing it: what the review says about a work answers more questions than its bibliography line."""
     citing: dict[int, list[int]] = {}
     for i, chunk in enumerate(chunks):
         if chunk.kind != "reference":
             for ref in chunk.refs:
                 citing.setdefault(ref, []).append(i)
     result: list[int] = []
-    seen: set[int] = set()
     for i in order:
         if len(result) >= limit:
             break
-        if i in seen:
+        if i in result:
             continue
+        if chunks[i].kind == "reference" and len(result) < 3:
+            best_citing = sorted(citing.get(chunks[i].ref, []), key=lambda j: -fused[j])[:2]
+            result.extend(j for j in best_citing if j not in result)
         result.append(i)
-        seen.add(i)
-        if chunks[i].kind == "reference" and len(result) <= 3:
-            for j in sorted(citing.get(chunks[i].ref, []), key=lambda j: -fused[j])[:2]:
-                if j not in seen:
-                    result.append(j)
-                    seen.add(j)
     return result[:limit]
 
 
@@ -158,8 +155,10 @@ def search(
     abbreviations: dict[str, str],
     k: int | None = None,
     kinds: frozenset[str] | None = None,
+    pinned: frozenset[int] = frozenset(),
 ) -> list[Hit]:
-    """The k best passages for the question, best first."""
+    """The k best passages for the question, best first; `pinned` chunk positions (rows an exact
+    table answer found, at most half of k) come first, in their fused order."""
     k = k or settings.k
     chunks = index.chunks
     similarity = _dense_scores(index, query_vector)
@@ -168,6 +167,9 @@ def search(
     if kinds:
         fused = np.where([c.kind in kinds for c in chunks], fused, -np.inf)
     order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]
+    if pinned:
+        first = [i for i in order if i in pinned][: max(1, k // 2)]
+        order = first + [i for i in order if i not in first]
     positions = _with_citing(order, chunks, fused, k)
     return [Hit(chunks[i], i, float(fused[i]), float(similarity[i]), float(bm25[i])) for i in positions if np.isfinite(fused[i])]
 

@@ -688,6 +688,7 @@ class TableResult:
     conditions: dict[str, Any]  # printed column (or field, across tables) → value(s) applied
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]  # cells as printed
+    row_ids: tuple[tuple[int, int], ...]  # (table, row index) of each row, to find its passage
     row_refs: tuple[tuple[int, ...], ...]
     count: int  # rows matched
     refs: tuple[int, ...]  # distinct references of the matched rows, in row order
@@ -765,7 +766,8 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
         summary += f"; {_values_phrase(_lower(values_column), value_counts)}"
     return TableResult(
         name=table.name, tables=(table.number,), conditions=applied, columns=table.columns,
-        rows=tuple(row.cells for row in matched), row_refs=row_refs, count=len(matched), refs=refs,
+        rows=tuple(row.cells for row in matched), row_ids=tuple((row.table, row.index) for row in matched),
+        row_refs=row_refs, count=len(matched), refs=refs,
         summary=summary + ".", value_counts=value_counts, untestable=query.untestable,
     )
 
@@ -792,7 +794,8 @@ def _combine(query: TableQuery, shown: Sequence[TableResult]) -> TableResult:
         summary += f"; {_values_phrase(query.values_field, value_counts)}"
     return TableResult(
         name=" + ".join(part.name for part in shown), tables=numbers, conditions=conditions,
-        columns=("Table", "Entry"), rows=rows, row_refs=row_refs, count=count, refs=_unique_refs(row_refs),
+        columns=("Table", "Entry"), rows=rows, row_ids=tuple(row_id for part in shown for row_id in part.row_ids),
+        row_refs=row_refs, count=count, refs=_unique_refs(row_refs),
         summary=summary + ".", value_counts=value_counts, parts=tuple(shown),
     )
 
@@ -805,7 +808,7 @@ def answer_table_query(query: TableQuery, tables: Sequence[Table]) -> TableResul
         described = ", ".join(f"{c.field} {c.describe()}" for c in query.conditions)
         return TableResult(
             name="No table", tables=(), conditions={c.field: _condition_value(c) for c in query.conditions},
-            columns=(), rows=(), row_refs=(), count=0, refs=(),
+            columns=(), rows=(), row_ids=(), row_refs=(), count=0, refs=(),
             summary=f"No table of the review records all of: {described or 'these conditions'}.",
         )
     parts = [_answer_one(query, table) for table in chosen]
@@ -823,6 +826,7 @@ def to_json(result: TableResult) -> dict:
         "tables": list(result.tables),
         "refs": list(result.refs),
         "row_refs": [list(refs) for refs in result.row_refs],
+        "row_ids": [list(row_id) for row_id in result.row_ids],
         "summary": result.summary,
     }
     if result.value_counts:
@@ -833,14 +837,3 @@ def to_json(result: TableResult) -> dict:
     if result.parts:
         data["parts"] = [to_json(part) for part in result.parts]
     return data
-
-
-def table_markdown(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub-style markdown table; pipes in cells are escaped, newlines flattened."""
-
-    def cell(text: str) -> str:
-        return str(text).replace("|", r"\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
