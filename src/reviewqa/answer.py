@@ -10,6 +10,7 @@ is far from the question, the answer says so instead of guessing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,11 @@ NOT_COVERED = "The review does not seem to cover this question; the nearest pass
 _LEXICAL_WEIGHT = 0.35  # how much shared words add to a sentence's cosine similarity
 _RANK_PRIOR = 0.04  # small preference for sentences from higher-ranked passages
 _MARGIN = 0.15  # sentences within this much of the best one are worth quoting
-_SECOND_FLOOR = 0.45  # a runner-up this good is quoted too: the best match is often only the lead-in
+_SECOND_FLOOR = 0.45  # one more unit this good is quoted too: the best match is often only the lead-in
 _QUOTABLE = ("prose", "abstract", "table_row")
+# A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"),
+# often without repeating the question's words: it is quoted along with a quoted predecessor.
+_CONCLUDES_RE = re.compile(r"^(As a result|Therefore|Thus|Hence|Consequently|Accordingly)\b")
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,16 @@ def reference_lookup(documents: list[Document]) -> dict[int, Reference]:
     return {ref.number: ref for doc in documents for ref in doc.references}
 
 
-def _unit_scores(question_tokens: set[str], query_vector: np.ndarray, hits: list[Hit], index: IndexData) -> list[tuple[float, int, int]]:
+def _cites(chunk: Chunk, sentence: str, refs: set[int]) -> bool:
+    own = (chunk.ref,) if chunk.kind == "abstract" else expand_citations(sentence) if chunk.kind == "prose" else chunk.refs
+    return bool(refs & set(own))
+
+
+def _unit_scores(question_tokens: set[str], query_vector: np.ndarray, hits: list[Hit], index: IndexData,
+                 focus_refs: set[int]) -> list[tuple[float, int, int]]:
     """(score, chunk position, sentence number) for every quotable unit among `hits`: the
-    sentences of prose passages and whole table rows, scored alike (cosine + shared words)."""
+    sentences of prose passages and whole table rows, scored alike (cosine + shared words).
+    With `focus_refs`, only units that cite one of them."""
     scored = []
     for rank, hit in enumerate(hits):
         if hit.chunk.kind not in _QUOTABLE:
@@ -88,6 +99,8 @@ def _unit_scores(question_tokens: set[str], query_vector: np.ndarray, hits: list
         rows = np.flatnonzero(index.sentence_chunks == hit.position)
         similarities = index.sentence_vectors[rows] @ query_vector
         for number, similarity in enumerate(similarities):
+            if focus_refs and not _cites(hit.chunk, hit.chunk.sentences[number], focus_refs):
+                continue
             words = set(lexical.tokenize(hit.chunk.sentences[number]))
             overlap = len(question_tokens & words) / len(question_tokens) if question_tokens else 0.0
             scored.append((float(similarity) + _LEXICAL_WEIGHT * overlap + _RANK_PRIOR / (1 + rank), hit.position, number))
@@ -100,16 +113,29 @@ def _pick_units(scored: list[tuple[float, int, int]], index: IndexData, settings
         return []
     scored.sort(reverse=True)
     best = scored[0][0]
-    chosen, texts = [], set()
+    chosen, texts, extra_taken = [], set(), False
     for score, position, number in scored:
-        text = index.chunks[position].sentences[number]
-        runner_up = len(chosen) == 1 and score >= _SECOND_FLOOR
-        if (score < best - _MARGIN and not runner_up) or len(chosen) >= settings.max_sentences:
+        within = score >= best - _MARGIN
+        extra = not extra_taken and score >= _SECOND_FLOOR
+        if len(chosen) >= settings.max_sentences or not (within or extra):
             break
-        if text not in texts:
-            texts.add(text)
-            chosen.append((position, number))
+        text = index.chunks[position].sentences[number]
+        if text in texts:
+            continue
+        extra_taken = extra_taken or not within
+        texts.add(text)
+        chosen.append((position, number))
+        sentences = index.chunks[position].sentences
+        if number + 1 < len(sentences) and _CONCLUDES_RE.match(sentences[number + 1]) and sentences[number + 1] not in texts:
+            texts.add(sentences[number + 1])
+            chosen.append((position, number + 1))
     return sorted(chosen)
+
+
+def _quote(chunk: Chunk, sentences: list[str]) -> str:
+    """Sentences of one passage as quoted; an abstract's words are labelled with the work they come from."""
+    text = " ".join(sentences)
+    return f"Abstract of [{chunk.ref}]: {text}" if chunk.kind == "abstract" and chunk.ref else text
 
 
 def _table_blocks(chunks: list[Chunk]) -> tuple[TableBlock, ...]:
@@ -154,21 +180,19 @@ def compose(
     exact = table is not None and table["count"] > 0
     citing = [hit for hit in top if hit.chunk.kind != "reference" and set(hit.chunk.refs) & set(focus_refs)]
     top = citing or top
-    covered = exact or (bool(top) and max(hit.similarity for hit in top) >= settings.min_evidence)
+    covered = exact or bool(citing) or (bool(top) and max(hit.similarity for hit in top) >= settings.min_evidence)
     quoted: dict[int, list[str]] = {}
-    sentences: list[str] = []
     rows: list[Chunk] = []
     if covered and not exact:
         question_tokens = set(lexical.tokenize(query))
-        for position, number in _pick_units(_unit_scores(question_tokens, query_vector, top, index), index, settings):
+        for position, number in _pick_units(_unit_scores(question_tokens, query_vector, top, index, set(focus_refs) if citing else set()), index, settings):
             chunk = index.chunks[position]
             quoted.setdefault(position, []).append(chunk.sentences[number])
             if chunk.kind == "table_row":
                 rows.append(chunk)
-            else:
-                sentences.append(chunk.sentences[number])
+    prose = " ".join(_quote(index.chunks[position], texts) for position, texts in quoted.items()
+                     if index.chunks[position].kind != "table_row")
     tables = _table_blocks(rows)
-    prose = " ".join(sentences)
     table_text = "\n\n".join(f"**{block.section}**\n\n{markdown_table(block.columns, block.rows)}" for block in tables)
     if exact:
         text = f"{table['summary']}\n\n{markdown_table(table['columns'], table['rows'])}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from . import answer as answering
-from . import retrieve, tables
+from . import retrieve, tables, vocab
 from .build import index_status
 from .config import Settings
 from .embed import Embedder, load_embedder
@@ -152,8 +152,12 @@ class Assistant:
         question = clean_question(question, self.settings.answer.max_question_chars)
         interpreted = read_follow_up(question, history)
         index = self.index  # one build for the whole question, even if a reload happens meanwhile
-        query = retrieve.expand_query(interpreted, self.abbreviations)
-        query_vector = self.embedder.encode_query(interpreted)
+        query = vocab.expand_query(interpreted, self.abbreviations)
+        # Chunks are embedded in the review's own wording, sentences with abbreviations spelled out:
+        # the question is embedded both ways (one batch; one encode when it uses no abbreviation).
+        spelled = vocab.spelled_out(interpreted, self.abbreviations)
+        vectors = self.embedder.encode([interpreted, spelled] if spelled != interpreted else [interpreted])
+        query_vector, sentence_query_vector = vectors[0], vectors[-1]
         named = tuple(named_references(interpreted, self.references))
         table = self.table_answer(question, history, named)
         rows = {tuple(row_id) for row_id in (table or {}).get("row_ids", [])}
@@ -161,7 +165,7 @@ class Assistant:
         hits = retrieve.search(interpreted, query_vector, index, self.settings.retrieval, self.abbreviations, k=k, kinds=kinds,
                                pinned=pinned)
         retrieved = time.perf_counter()
-        result = answering.compose(question, query, query_vector, hits, index, self.references, self.settings.answer, table, named)
+        result = answering.compose(question, query, sentence_query_vector, hits, index, self.references, self.settings.answer, table, named)
         done = time.perf_counter()
         timings = {
             "retrieve": round((retrieved - started) * 1000, 3),

@@ -20,10 +20,11 @@ from typing import Callable, Iterator
 import faiss
 import numpy as np
 
-from . import __version__, chunk, lexical, parse
+from . import __version__, abstracts, chunk, lexical, parse, vocab
 from .chunk import Chunk
 from .config import Settings
 from .embed import Embedder, load_embedder
+from .fetch import FetchError, manifest_pmids
 from .store import (
     FORMAT_VERSION,
     REBUILD_HINT,
@@ -39,8 +40,9 @@ from .store import (
 )
 
 REVIEW_FOLDER = "review"
+ABSTRACTS_FOLDER = "abstracts"
 # Modules whose code decides what an index holds: a change to them makes an index stale.
-_PIPELINE_MODULES = (parse, chunk, lexical)
+_PIPELINE_MODULES = (parse, chunk, lexical, abstracts, vocab)
 _LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "torch", "tiktoken", "numpy")
 
 Progress = Callable[[str, float], None]
@@ -61,6 +63,7 @@ class BuildReport:
     unchanged: bool = False  # nothing to do: the index was already current
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # corpus files reported and left out
+    abstracts: str = ""  # how the abstracts linked to the references
 
 
 @dataclass(frozen=True)
@@ -78,16 +81,16 @@ def review_files(corpus_dir: Path) -> list[Path]:
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """Every file the index depends on: the review texts and whatever lies under abstracts/."""
     files = review_files(corpus_dir)
-    abstracts = corpus_dir / "abstracts"
-    if abstracts.is_dir():
-        files += sorted(p for p in abstracts.rglob("*") if p.is_file() and not p.name.startswith("."))
+    folder = corpus_dir / ABSTRACTS_FOLDER
+    if folder.is_dir():
+        files += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     return files
 
 
 def _code_hash() -> str:
     digest = hashlib.sha256()
-    for module in _PIPELINE_MODULES:
-        digest.update(Path(module.__file__).read_bytes())
+    for path in [Path(module.__file__) for module in _PIPELINE_MODULES] + [Path(__file__)]:
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -170,6 +173,23 @@ def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Documen
     return documents, skipped
 
 
+def read_abstracts(settings: Settings, references: tuple[parse.Reference, ...], strict: bool) -> tuple[list[abstracts.Link], list[str], str]:
+    """Abstract records from corpus/abstracts/, each linked to a reference number where one matches."""
+    folder = settings.corpus_dir / ABSTRACTS_FOLDER
+    if not folder.is_dir():
+        return [], [], ""
+    records, unreadable = abstracts.load_abstracts(folder)
+    skipped = [f"{Path(item.path).name}: {item.reason}" for item in unreadable]
+    if strict and skipped:
+        raise BuildError(f"--strict: {len(skipped)} abstract file(s) could not be read: {'; '.join(skipped)}")
+    try:
+        pmids = manifest_pmids(folder / abstracts.PUBMED_CACHE_DIR)
+    except FetchError as error:  # a pubmed-cache/ not written by fetch-abstracts: link by DOI and title only
+        pmids, skipped = {}, skipped + [str(error)]
+    report = abstracts.link_abstracts(records, references, pmids=pmids)
+    return list(report.links), skipped, report.summary() if records else ""
+
+
 def embed_with_cache(
     texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], batch_size: int, progress: Progress | None
 ) -> tuple[np.ndarray, int]:
@@ -218,20 +238,26 @@ def run_build(
         step("parsing", 0.0)
         documents, skipped = read_documents(settings, strict)
         chunks = [c for doc in documents for c in chunk.chunk_document(doc, settings.chunk)]
+        links, unread, abstract_summary = read_abstracts(settings, documents[0].references, strict)
+        skipped += unread
+        chunks += chunk.abstract_chunks(links, settings.chunk)
         step("loading model", 0.0)
         embedder = embedder or load_embedder(settings.embed)
         chunks, warnings = chunk.split_oversized(chunks, embedder.count_tokens, embedder.max_seq_length)
         sentences = [(position, sentence) for position, c in enumerate(chunks) for sentence in c.sentences]
 
         cache = read_embedding_cache(index_dir, settings.embed.model)
-        texts = [c.text for c in chunks] + [sentence for _, sentence in sentences]
+        abbreviations = {k: v for doc in documents for k, v in doc.abbreviations.items()}
+        # Sentences are embedded with their abbreviations spelled out: answer selection compares them with
+        # the question's wording ("mesenchymal stem cells" for "MSCs"). Chunks keep their own wording for retrieval.
+        texts = [c.text for c in chunks] + [vocab.spelled_out(s, abbreviations) for _, s in sentences]
         vectors, embedded = embed_with_cache(texts, embedder, cache, settings.embed.batch_size, progress)
         chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):]
 
         step("indexing", 0.0)
         dense = faiss.IndexFlatIP(embedder.dimension)
         dense.add(chunk_vectors)
-        bm25 = lexical.build_bm25([c.text for c in chunks])
+        bm25 = lexical.build_bm25([chunk.lexical_text(c) for c in chunks])
         counts: dict[str, int] = {}
         for c in chunks:
             counts[c.kind] = counts.get(c.kind, 0) + 1
@@ -260,7 +286,7 @@ def run_build(
         write_embedding_cache(index_dir, settings.embed.model, {k: v for k, v in cache.items() if k in used})
         step("done", 1.0)
         return BuildReport(manifest.build_id, index_dir, counts, embedded, len(used) - embedded,
-                           time.perf_counter() - started, warnings=warnings, skipped=skipped)
+                           time.perf_counter() - started, warnings=warnings, skipped=skipped, abstracts=abstract_summary)
 
 
 def describe(report: BuildReport) -> str:
@@ -268,5 +294,6 @@ def describe(report: BuildReport) -> str:
         return f"Index {report.build_id} is already up to date ({sum(report.counts.values())} chunks); nothing to do."
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.counts.items()))
     return (f"Built index {report.build_id} in {report.index_dir}/: {sum(report.counts.values())} chunks ({kinds}); "
-            f"embedded {report.embedded} texts, reused {report.reused} from cache; {report.seconds:.1f} s.")
+            f"embedded {report.embedded} texts, reused {report.reused} from cache; {report.seconds:.1f} s."
+            + (f"\nAbstracts: {report.abstracts}" if report.abstracts else ""))
 

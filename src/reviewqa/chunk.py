@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Literal
 
 import tiktoken
 
+from .abstracts import Link
 from .config import ChunkSettings
 from .parse import Document, Reference, Table, TableRow, expand_citations
 
@@ -132,6 +133,15 @@ def describe_row(table: Table, row: TableRow) -> str:
     return f"Table {table.number} ({table.title}): {cells}. Row: {row.raw}"
 
 
+def lexical_text(chunk: Chunk) -> str:
+    """The text BM25 indexes. A table row drops its table's long title, which every row of the
+    table repeats (it would make all rows match any question using the field's common words),
+    and keeps the short table label instead."""
+    if chunk.kind != "table_row":
+        return chunk.text
+    return f"{chunk.section}: {chunk.text.split('): ', 1)[-1]}"
+
+
 def _table_chunks(doc: Document, stem: str) -> Iterable[Chunk]:
     for table in doc.tables:
         for row in table.rows:
@@ -152,6 +162,27 @@ def chunk_document(doc: Document, settings: ChunkSettings) -> list[Chunk]:
     chunks = list(_prose_chunks(doc, settings, stem))
     chunks += _table_chunks(doc, stem)
     chunks += [reference_chunk(ref, doc.source, stem) for ref in doc.references]
+    return chunks
+
+
+def abstract_section(link: Link) -> str:
+    return f"Abstract of [{link.reference}]" if link.reference else f"Uncited source: {link.record.title}"
+
+
+def abstract_chunks(links: list[Link], settings: ChunkSettings) -> list[Chunk]:
+    """Abstracts cut like prose; each chunk carries the reference it belongs to (none for an uncited source)."""
+    count = token_counter(settings.encoding)
+    chunks = []
+    for number, link in enumerate(links, start=1):
+        record = link.record
+        sentences = [s for _, text in record.sections for s in split_sentences(text)]
+        if record.title:
+            sentences.insert(0, record.title.rstrip(".") + ".")
+        refs = (link.reference,) if link.reference else ()
+        stem = f"abstract:{link.reference}" if link.reference else f"abstract:uncited{number}"
+        for part, window in enumerate(pack_sentences(sentences, count, settings.max_tokens, settings.overlap_tokens), start=1):
+            chunks.append(Chunk(f"{stem}:{part}", "abstract", abstract_section(link), " ".join(window), refs, record.source,
+                                tuple(window), ref=link.reference))
     return chunks
 
 

@@ -185,6 +185,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fetch_abstracts(args: argparse.Namespace) -> int:
+    from .abstracts import PUBMED_CACHE_DIR
+    from .build import ABSTRACTS_FOLDER, BuildError, read_documents
+    from .fetch import FetchError, fetch_abstracts
+
+    settings = settings_from_args(args)
+    try:
+        documents, _ = read_documents(settings, strict=False)
+        report = fetch_abstracts(documents[0].references, settings.corpus_dir / ABSTRACTS_FOLDER / PUBMED_CACHE_DIR,
+                                 settings.fetch, progress=not args.quiet)
+    except (BuildError, FetchError) as error:
+        return _fail(str(error))
+    print(report.summary())
+    for number, reason in report.failed:
+        print(f"  [{number}] failed: {reason}", file=sys.stderr)
+    print("Run `reviewqa build` to index the new abstracts.")
+    return EXIT_OK if not report.failed else EXIT_FAILED
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     env = {**os.environ, "REVIEWQA_INDEX": str(settings.index_dir.resolve()), "REVIEWQA_CORPUS": str(settings.corpus_dir.resolve()),
@@ -221,12 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", help="write the full report as JSON here")
     evaluate.set_defaults(run=cmd_eval)
 
+    fetch = commands.add_parser("fetch-abstracts", help="look up the cited works on PubMed (needs a network) into corpus/abstracts/pubmed-cache/")
+    fetch.add_argument("--quiet", action="store_true", help="no progress bar")
+    fetch.set_defaults(run=cmd_fetch_abstracts)
+
     serve = commands.add_parser("serve", help="start the Streamlit app")
     serve.add_argument("--address", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8501)
     serve.set_defaults(run=cmd_serve)
 
-    for sub in (build, ask, info, evaluate, serve):
+    for sub in (build, ask, info, evaluate, fetch, serve):
         _add_settings_flags(sub)
     return parser
 

@@ -1,8 +1,7 @@
 """Question → ranked passages: dense (FAISS) and BM25 rankings fused by reciprocal rank.
 
-The question is expanded with the field's abbreviations both ways (NOA ↔
-non-obstructive azoospermia) and with the words people type for the review's
-terms ("fat-derived" → adipose). A reference entry that ranks high pulls up the
+The question is expanded (see vocab) with the field's abbreviations both ways
+and with the words people type for the review's terms. A reference entry that ranks high pulls up the
 passages and table rows that cite it, so "Scadden 2006" reaches what the review
 says about that paper, not only its bibliography line.
 """
@@ -17,57 +16,10 @@ import numpy as np
 
 from . import lexical
 from .chunk import Chunk
+from .vocab import expand_query
 from .config import RetrievalSettings
 from .store import IndexData
 
-# Everyday or variant words → the review's own terms (added to the lexical query).
-SYNONYMS: dict[str, str] = {
-    "fat": "adipose tissue",
-    "fat-derived": "adipose tissue-derived",
-    "adipose-derived": "adipose tissue-derived AT-MSC",
-    "lipoaspirate": "liposuction adipose",
-    "marrow": "bone marrow",
-    "cord": "umbilical cord",
-    "wj": "Wharton's jelly",
-    "ram": "sheep",
-    "ovine": "sheep",
-    "canine": "dog",
-    "porcine": "pig",
-    "bovine": "cow",
-    "murine": "mouse",
-    "rodent": "rat mouse",
-    "chemotherapy": "busulfan cisplatin doxorubicin",
-    "chemotherapy-induced": "busulfan cisplatin doxorubicin",
-    "trial": "clinical trial NCT",
-    "trials": "clinical trials NCT",
-    "infertile": "infertility",
-    "sperm retrieval": "testicular sperm extraction TESE",
-    "egg": "oocyte",
-    "eggs": "oocyte",
-    "in vivo": "animal model",
-    "animal": "in vivo model",
-    "scaffold": "nanotubes polylactic acid",
-    "risks": "risk safety tumorigenicity",
-    "safety": "risk tumorigenicity",
-    "discovered": "first described",
-    "discovery": "first described",
-}
-# Abbreviations of the field the review uses without defining in its list.
-FIELD_ABBREVIATIONS: dict[str, str] = {
-    "AT-MSC": "adipose tissue-derived mesenchymal stromal/stem cell",
-    "BM-MSC": "bone marrow-derived mesenchymal stromal/stem cell",
-    "UC-MSC": "umbilical cord mesenchymal stem cell",
-    "hUC-MSC": "human umbilical cord mesenchymal stem cell",
-    "ADSC": "adipose-derived stem cell",
-    "SVF": "stromal-vascular fraction",
-    "ESC": "embryonic stem cell",
-    "PGC": "primordial germ cell",
-    "RA": "retinoic acid",
-    "OA": "obstructive azoospermia",
-    "POF": "premature ovarian failure",
-    "ED": "erectile dysfunction",
-    "CT": "clinical trial",
-}
 _IDENTIFIER_RE = re.compile(r"\b(NCT\d{8}|IRCT\d{6,}N\d+)\b", re.IGNORECASE)
 _REF_NUMBER_RE = re.compile(r"(?:\[|\bref(?:erence)?\.?\s*#?\s*)(\d{1,3})\]?", re.IGNORECASE)
 
@@ -79,23 +31,6 @@ class Hit:
     score: float  # fused score, higher is better
     similarity: float  # cosine similarity of question and chunk
     bm25: float
-
-
-def expand_query(question: str, abbreviations: dict[str, str]) -> str:
-    """The question plus the expansions of the abbreviations and synonyms it uses, and the
-    abbreviations of terms it spells out."""
-    lowered = question.lower()
-    extra: list[str] = []
-    for abbr, expansion in {**FIELD_ABBREVIATIONS, **abbreviations}.items():
-        # An abbreviation is matched as a word, case-sensitively (a short one like "LS" is not "ls").
-        if re.search(rf"(?<![\w-]){re.escape(abbr)}s?(?![\w-])", question):
-            extra.append(expansion)
-        elif len(expansion) > 6 and expansion.lower() in lowered:
-            extra.append(abbr)
-    for phrase, expansion in SYNONYMS.items():
-        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
-            extra.append(expansion)
-    return " ".join([question, *extra])
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:

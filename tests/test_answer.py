@@ -1,0 +1,89 @@
+"""Answers: extractive, cited, honest about what the review does not cover (real index, real model)."""
+
+import re
+
+from reviewqa.answer import NOT_COVERED, markdown_table, to_json
+from reviewqa.assistant import Turn
+from reviewqa.evaluate import normalise
+
+
+def _corpus_text(assistant) -> str:
+    return normalise(" ".join(sentence for chunk in assistant.index.chunks for sentence in chunk.sentences))
+
+
+def test_markdown_table_escapes_pipes():
+    assert markdown_table(["A", "B"], [["x|y", "z"]]).splitlines() == ["| A | B |", "|---|---|", r"| x\|y | z |"]
+
+
+def test_tese_icsi_success_figure(assistant):
+    answer = assistant.ask("What is the success rate of TESE-ICSI in men with NOA?")
+    assert "13.4%" in answer.text
+    assert 22 in [c.ref for c in answer.citations]
+
+
+def test_first_description_of_mscs(assistant):
+    answer = assistant.ask("Who first described mesenchymal stem cells?")
+    assert "Friedenstein" in answer.text and answer.citations[0].ref == 23
+
+
+def test_trial_by_its_code(assistant):
+    answer = assistant.ask("NCT03762967")
+    assert "NCT03762967" in answer.text and "Russia" in answer.text and "Adipose tissue" in answer.text
+
+
+def test_quoted_sentences_come_from_the_corpus(assistant):
+    corpus = _corpus_text(assistant)
+    answer = assistant.ask("Why is adipose tissue suggested as the MSC source for azoospermia?")
+    assert answer.covered
+    for passage in answer.passages:
+        for sentence in passage.used:
+            assert normalise(sentence) in corpus
+    prose = re.sub(r"\|.*\|", "", answer.text)
+    for sentence in [s for p in answer.passages for s in p.used]:
+        prose = prose.replace(sentence, "")
+    assert len(prose.strip()) < 40  # nothing but framing words around the quotes
+
+
+def test_citations_in_order_of_first_appearance_with_dois(assistant):
+    answer = assistant.ask("How can obesity distort testosterone and estradiol results in infertile men?")
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert [c.ref for c in answer.citations] == list(dict.fromkeys(markers))
+    doi = {c.ref: c.doi for c in answer.citations}
+    assert doi[13] is None and 14 in doi
+
+
+def test_off_topic_question_is_not_answered_from_thin_evidence(assistant):
+    answer = assistant.ask("What is the capital of France?")
+    assert not answer.covered and answer.text == NOT_COVERED and answer.citations == ()
+    assert len(answer.passages) >= 10  # the nearest passages are still shown
+
+
+def test_table_question_is_answered_exactly(assistant):
+    answer = assistant.ask("How many clinical trials of MSCs for male azoospermia are there?")
+    data = to_json(answer)["table"]
+    assert data["count"] == 6 and data["name"].startswith("Table 4")
+    assert {"name", "conditions", "columns", "rows", "count"} <= set(data)
+    assert "6 trials" in answer.text and "NCT02641769" in answer.text
+
+
+def test_table_follow_up_uses_the_conversation(assistant):
+    first = assistant.ask("Which clinical trials used umbilical cord MSCs?")
+    follow = assistant.ask("and which of those are recruiting?", [Turn.of(first)])
+    assert first.table["count"] == 7
+    assert follow.table["count"] == 5
+
+
+def test_prose_follow_up_is_read_with_the_previous_question(assistant):
+    first = assistant.ask("Which animal models were treated with bone marrow MSCs?")
+    follow = assistant.ask("and in rats?", [Turn.of(first)])
+    assert "rats" in follow.interpreted and "bone marrow" in follow.interpreted.lower()
+
+
+def test_json_contract(assistant):
+    data = to_json(assistant.ask("Where are testicular stem-like cells located?"))
+    assert set(data) >= {"question", "answer", "citations", "passages", "timings_ms"}
+    assert len(data["passages"]) >= 10
+    assert {"id", "kind", "section", "text", "score", "refs"} <= set(data["passages"][0])
+    assert data["passages"][0]["kind"] in {"prose", "table_row", "reference", "abstract"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert [p["score"] for p in data["passages"]][:3] and all(isinstance(c["ref"], int) for c in data["citations"])
