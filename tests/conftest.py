@@ -52,3 +52,14 @@ def built_index(settings, embedder) -> Settings:
 @pytest.fixture(scope="session")
 def assistant(built_index, embedder) -> Assistant:
     return Assistant(built_index, embedder=embedder)
+
+
+@pytest.fixture()
+def scratch(built_index, tmp_path) -> Settings:
+    """A private corpus and an empty index folder that starts with the session's embedding cache,
+    so a build here embeds only what the test changed."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(built_index.corpus_dir, corpus)
+    index_dir = tmp_path / "index"
+    shutil.copytree(built_index.index_dir / "cache", index_dir / "cache")
+    return load_settings({("corpus_dir",): corpus, ("index_dir",): index_dir}, environ={})

@@ -155,8 +155,11 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 
 def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Document], list[str]]:
-    documents, skipped = [], []
+    documents = []
+    folder = settings.corpus_dir / REVIEW_FOLDER
     files = review_files(settings.corpus_dir)
+    skipped = [f"{path.name}: unknown format (reviews are read from .txt files)" for path in sorted(folder.glob("*"))
+               if path.is_file() and path.suffix != ".txt" and not path.name.startswith(".")] if folder.is_dir() else []
     if not files:
         raise BuildError(f"No review text found: put the review as a .txt file in {settings.corpus_dir / REVIEW_FOLDER}/.")
     for path in files:

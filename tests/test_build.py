@@ -1,0 +1,78 @@
+"""The build pipeline: abstracts linked into the index, bad corpus files skipped (or fatal with --strict),
+one build at a time, and a running assistant switching to a new build."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewqa.answer import to_json
+from reviewqa.assistant import Assistant
+from reviewqa.build import BuildError, build_lock, run_build
+from reviewqa.store import read_index
+
+FIXTURES = Path(__file__).parent / "fixtures" / "abstracts" / "corpus"
+
+
+def test_abstracts_are_indexed_under_their_reference(scratch, embedder):
+    shutil.copytree(FIXTURES, scratch.corpus_dir / "abstracts")
+    report = run_build(scratch, embedder=embedder)
+    assert report.counts["abstract"] >= 5
+    assert report.abstracts.startswith("5 of 151 references have an abstract")
+    assert any("has no abstract" in line for line in report.skipped)
+    chunks = read_index(scratch.index_dir).chunks
+    karimaghani = [c for c in chunks if c.kind == "abstract" and c.ref == 121]
+    assert karimaghani and karimaghani[0].section == "Abstract of [121]" and karimaghani[0].refs == (121,)
+    assert any(c.kind == "abstract" and c.ref is None and c.section.startswith("Uncited source:") for c in chunks)
+
+    answer = Assistant(scratch, embedder=embedder).ask("What did Karimaghani et al. find?")
+    data = to_json(answer)
+    kinds = {p["kind"] for p in data["passages"][:5]}
+    assert {"abstract", "table_row"} <= kinds  # the abstract and the review's table row about the study
+    assert "Abstract of [121]" in answer.text and [c["ref"] for c in data["citations"]] == [121]
+
+
+def test_bad_corpus_files_are_skipped_by_name(scratch, embedder):
+    abstracts = scratch.corpus_dir / "abstracts"
+    abstracts.mkdir()
+    (abstracts / "empty.ris").write_text("")
+    (abstracts / "notes.docx").write_bytes(b"PK\x03\x04 not really a document")
+    (abstracts / "latin1.nbib").write_bytes("PMID- 1\nTI  - Caf\xe9\n".encode("latin-1"))
+    (abstracts / "broken.pdf").write_bytes(b"%PDF-1.4 garbage without xref")
+    (scratch.corpus_dir / "review" / "draft.txt").write_bytes(b"\xff\xfe not utf-8 \x80")
+    report = run_build(scratch, embedder=embedder)
+    named = " | ".join(report.skipped)
+    for name in ("empty.ris", "notes.docx", "latin1.nbib", "broken.pdf", "draft.txt"):
+        assert name in named
+    assert report.counts["table_row"] == 94  # the rest was built
+
+
+def test_strict_build_fails_on_a_bad_file(scratch, embedder):
+    (scratch.corpus_dir / "review" / "draft.txt").write_bytes(b"\xff\xfe not utf-8 \x80")
+    with pytest.raises(BuildError, match=r"--strict: 1 corpus file\(s\) could not be read: draft.txt: not UTF-8 text"):
+        run_build(scratch, strict=True, embedder=embedder)
+
+
+def test_corpus_without_review_is_a_clear_error(scratch, embedder):
+    shutil.rmtree(scratch.corpus_dir / "review")
+    with pytest.raises(BuildError, match="No review text found"):
+        run_build(scratch, embedder=embedder)
+
+
+def test_second_build_is_refused_while_one_runs(scratch, embedder):
+    with build_lock(scratch.index_dir):
+        with pytest.raises(BuildError, match="Another build is running"):
+            run_build(scratch, embedder=embedder)
+    run_build(scratch, embedder=embedder)  # the lock is free again
+
+
+def test_running_assistant_switches_to_a_new_build(scratch, embedder):
+    run_build(scratch, embedder=embedder)
+    assistant = Assistant(scratch, embedder=embedder)
+    old = assistant.index.manifest.build_id
+    assert not assistant.reload_if_changed()
+    review = next((scratch.corpus_dir / "review").glob("*.txt"))
+    review.write_text(review.read_text(encoding="utf-8").replace("small and flabby", "small and soft"), encoding="utf-8")
+    run_build(scratch, embedder=embedder)
+    assert assistant.reload_if_changed() and assistant.index.manifest.build_id != old
+    assert "small and soft" in assistant.ask("How do the testicles feel on palpation in NOA?").text
