@@ -81,12 +81,16 @@ def named_references(question: str, references: dict[int, Reference]) -> list[in
 
 
 def _table_state(history: Sequence[Turn]) -> tables.TableQuery | None:
-    if not history or not history[-1].table_query:
-        return None
-    try:
-        return tables.TableQuery.from_dict(history[-1].table_query)
-    except (KeyError, TypeError, ValueError):
-        return None  # a malformed state from a client is ignored, not fatal
+    """The table query the conversation has reached: each earlier turn's own (when the client kept
+    it) or, for a turn given only as a question, that question read again in its context."""
+    state = None
+    for turn in history:
+        try:
+            state = tables.TableQuery.from_dict(turn.table_query) if turn.table_query else \
+                tables.parse_table_question(turn.question, state)
+        except (KeyError, TypeError, ValueError):
+            state = None  # a malformed state from a client is ignored, not fatal
+    return state
 
 
 def read_follow_up(question: str, history: Sequence[Turn]) -> str:

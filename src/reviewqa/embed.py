@@ -73,6 +73,9 @@ def load_embedder(settings: EmbedSettings) -> Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a per-load bar of weights is noise on every `ask`
 
     try:
         model = SentenceTransformer(location, device=settings.device)

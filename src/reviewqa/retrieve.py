@@ -97,7 +97,9 @@ def search(
     k = k or settings.k
     chunks = index.chunks
     similarity = _dense_scores(index, query_vector)
-    bm25 = np.asarray(index.bm25.get_scores(lexical.tokenize(expand_query(question, abbreviations))), dtype=np.float64)
+    words = lexical.tokenize(expand_query(question, abbreviations))
+    # A question of stop words only ("A", "what is it?") has no lexical side; bm25s cannot score an empty query.
+    bm25 = np.asarray(index.bm25.get_scores(words), dtype=np.float64) if words else np.zeros(len(chunks))
     fused = fuse(similarity, bm25, settings) + _identifier_bonus(question, chunks)
     if kinds:
         fused = np.where([c.kind in kinds for c in chunks], fused, -np.inf)
