@@ -50,8 +50,9 @@ def built_index(settings, embedder) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def assistant(built_index, embedder) -> Assistant:
-    return Assistant(built_index, embedder=embedder)
+def assistant(built_index) -> Assistant:
+    """The assistant as shipped: questions embedded by the NumPy encoder."""
+    return Assistant(built_index)
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from . import answer as answering
 from . import retrieve, tables, vocab
 from .build import index_status
 from .config import Settings
-from .embed import Embedder, load_embedder
+from .embed import BertQueryEncoder, Embedder, load_query_encoder
 from .parse import Reference
 from .store import IndexData, IndexProblem, current_build, read_index
 
@@ -109,12 +109,12 @@ def read_follow_up(question: str, history: Sequence[Turn]) -> str:
 class Assistant:
     """Holds the model and the index; answers questions; reloads when a new build lands."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, check_stale: bool = True):
+    def __init__(self, settings: Settings, embedder: Embedder | BertQueryEncoder | None = None, check_stale: bool = True):
         self.settings = settings
         status = index_status(settings)
         if not status.ok and (check_stale or not status.stale):
             raise IndexProblem(status.message)
-        self.embedder = embedder or load_embedder(settings.embed)
+        self.embedder = embedder or load_query_encoder(settings.embed)
         self._lock = threading.Lock()
         self._load()
 
