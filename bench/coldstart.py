@@ -1,7 +1,7 @@
 """Cold-start phases of `reviewqa ask`, measured in a fresh process (run by bench/run.py as a subprocess).
 
-Prints one JSON object (milliseconds): import (reviewqa.assistant + sentence_transformers),
-load_embedder, assistant_init (staleness check + reading the index + lookups), first_answer;
+Prints one JSON object (milliseconds): import (reviewqa.assistant), load_embedder (the question
+encoder `ask` uses), assistant_init (staleness check + reading the index + lookups), first_answer;
 then, as a breakdown of assistant_init, index_status and read_index timed alone.
 
     .venv/bin/python bench/coldstart.py "QUESTION"
@@ -29,14 +29,13 @@ def main() -> int:
         mark = now
 
     import reviewqa.assistant as assistant_module
-    import sentence_transformers  # noqa: F401  (what load_embedder imports lazily)
 
     lap("import")
     from reviewqa.config import load_settings
-    from reviewqa.embed import load_embedder
+    from reviewqa.embed import load_query_encoder
 
     settings = load_settings()
-    embedder = load_embedder(settings.embed)
+    embedder = load_query_encoder(settings.embed)
     lap("load_embedder")
     assistant = assistant_module.Assistant(settings, embedder=embedder)
     lap("assistant_init")
