@@ -16,7 +16,7 @@ from reviewqa.answer import Answer
 from reviewqa.assistant import Assistant, QuestionRejected, Turn
 from reviewqa.build import index_status, run_build
 from reviewqa.config import Settings, load_settings
-from reviewqa.embed import load_embedder
+from reviewqa.embed import load_query_encoder
 from reviewqa.store import IndexProblem
 from reviewqa.tables import COLUMN_VOCABULARY, type_table
 
@@ -37,7 +37,7 @@ st.set_page_config(page_title="reviewqa — MSCs for azoospermia", page_icon="�
 # keyed by the settings so a different index location gets its own assistant.
 @st.cache_resource(show_spinner="Loading the language model…")
 def get_embedder(settings_json: str):
-    return load_embedder(Settings.model_validate_json(settings_json).embed)
+    return load_query_encoder(Settings.model_validate_json(settings_json).embed)
 
 
 @st.cache_resource(show_spinner="Loading the index…")

@@ -56,34 +56,41 @@ def p50_p95(values: list[float]) -> dict[str, float]:
     return {"p50": round(percentile(values, 0.5), 3), "p95": round(percentile(values, 0.95), 3), "n": len(values)}
 
 
+# Runs the measured command as a grandchild of a small, fresh interpreter. A child forked straight
+# from this (large) benchmark process would count our own pages in its peak RSS until its exec.
+_RSS_WRAPPER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write(f"\\n__peak_rss_kib__={usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+_RSS_MARK = "\n__peak_rss_kib__="
+
+
 def run_measured(command: list[str], *, env: dict[str, str] | None = None, timeout: float = 300,
                  cwd: Path | None = None) -> dict[str, Any]:
-    """Run a command; wall seconds, exit code, stdout/stderr and the peak RSS of that child (and
+    """Run a command; wall seconds, exit code, stdout/stderr and the peak RSS of that command (and
     the descendants it waited for), from wait4's rusage — per command, not cumulative."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=cwd)
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.005)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return {
-            "wall_s": round(wall, 3),
-            "rc": process.returncode,
-            "peak_rss_bytes": usage.ru_maxrss * 1024,  # Linux reports KiB
-            "stdout": out.read().decode("utf-8", "replace"),
-            "stderr": err.read().decode("utf-8", "replace"),
-        }
+    try:
+        done = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, *command], capture_output=True, env=env, cwd=cwd,
+                              timeout=timeout)
+        rc, stdout, stderr = done.returncode, done.stdout, done.stderr
+    except subprocess.TimeoutExpired as expired:
+        rc, stdout, stderr = -9, expired.stdout or b"", expired.stderr or b""
+    wall = time.perf_counter() - started
+    stderr_text = stderr.decode("utf-8", "replace")
+    stderr_text, _, rss = stderr_text.rpartition(_RSS_MARK) if _RSS_MARK in stderr_text else (stderr_text, "", "0")
+    return {
+        "wall_s": round(wall, 3),
+        "rc": rc,
+        "peak_rss_bytes": int(rss.strip() or 0) * 1024,  # Linux reports KiB
+        "stdout": stdout.decode("utf-8", "replace"),
+        "stderr": stderr_text,
+    }
 
 
 def checked(result: dict[str, Any], what: str) -> dict[str, Any]:

@@ -54,7 +54,8 @@ def test_targets_and_table_render_from_a_report():
     timing = {"retrieve_ms": {"p50": 10.0, "p95": 20.0}, "answer_ms": {"p50": 12.0, "p95": 70.0}}
     report = {
         "questions_file": "dev.jsonl", "n_questions": 4, "quality": quality,
-        "speed": {"rounds": 1, "questions": 4, "embed_query_ms": {"median": 5.0}, "reviewqa": timing,
+        "speed": {"rounds": 1, "questions": 4, "embed_query_ms": {"median": 5.0},
+                  "embed_query_ms_sentence_transformers": {"median": 7.0}, "reviewqa": timing,
                   "tutorial dense": timing, "BM25": timing},
         "embedding_throughput": {"texts": 10, "chunks_per_s": 100.0, "batch_size": 64},
         "build": {"full_s": 30.0, "full_embedding": {"embedded": 10}, "unchanged_s_median": 1.0, "edited_s": 6.0,

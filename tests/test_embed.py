@@ -46,3 +46,10 @@ def test_other_architectures_fall_back_to_sentence_transformers(tmp_path):
 def test_unknown_model_is_one_clear_error(tmp_path):
     with pytest.raises(EmbedderError, match="Could not load the embedding model"):
         load_embedder(EmbedSettings(model=str(tmp_path / "no-such-model")))
+
+
+def test_numpy_encoder_counts_tokens_like_the_model(embedder):
+    fast = load_query_encoder(EmbedSettings())
+    for text in TEXTS:
+        assert fast.count_tokens(text) == embedder.count_tokens(text)
+    assert fast.count_tokens("word " * 600) > fast.max_seq_length  # counts are not truncated

@@ -23,7 +23,7 @@ import numpy as np
 from . import __version__, abstracts, chunk, lexical, parse, vocab
 from .chunk import Chunk
 from .config import Settings
-from .embed import Embedder, load_embedder
+from .embed import BertQueryEncoder, Embedder, load_embedder, load_query_encoder
 from .fetch import FetchError, manifest_pmids
 from .store import (
     FORMAT_VERSION,
@@ -46,6 +46,9 @@ _PIPELINE_MODULES = (parse, chunk, lexical, abstracts, vocab)
 _LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "torch", "tiktoken", "numpy")
 
 Progress = Callable[[str, float], None]
+# Up to this many texts to embed, a build uses the quick-loading NumPy encoder (same vectors) rather than
+# importing sentence-transformers and torch, which costs more than embedding them.
+FEW_TEXTS = 64
 
 
 class BuildError(RuntimeError):
@@ -193,11 +196,20 @@ def read_abstracts(settings: Settings, references: tuple[parse.Reference, ...], 
     return list(report.links), skipped, report.summary() if records else ""
 
 
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _cached_texts(texts: list[str], cache: dict[str, np.ndarray]) -> set[str]:
+    return {text for text in texts if _text_key(text) in cache}
+
+
 def embed_with_cache(
-    texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], batch_size: int, progress: Progress | None
+    texts: list[str], embedder: Embedder | BertQueryEncoder, cache: dict[str, np.ndarray], batch_size: int,
+    progress: Progress | None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts`, embedding only those the cache lacks; returns (vectors, number embedded)."""
-    keys = [hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts]
+    keys = [_text_key(text) for text in texts]
     missing = sorted({key: text for key, text in zip(keys, texts) if key not in cache}.items())
     for start in range(0, len(missing), batch_size):
         batch = missing[start:start + batch_size]
@@ -226,7 +238,7 @@ def run_build(
     force: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
-    embedder: Embedder | None = None,
+    embedder: Embedder | BertQueryEncoder | None = None,
 ) -> BuildReport:
     """Build the index from the corpus; a current index is left alone unless `force`."""
     started = time.perf_counter()
@@ -245,8 +257,8 @@ def run_build(
         skipped += unread
         chunks += chunk.abstract_chunks(links, settings.chunk)
         step("loading model", 0.0)
-        embedder = embedder or load_embedder(settings.embed)
-        chunks, warnings = chunk.split_oversized(chunks, embedder.count_tokens, embedder.max_seq_length)
+        encoder = embedder or load_query_encoder(settings.embed)
+        chunks, warnings = chunk.split_oversized(chunks, encoder.count_tokens, encoder.max_seq_length)
         sentences = [(position, sentence) for position, c in enumerate(chunks) for sentence in c.sentences]
 
         cache = read_embedding_cache(index_dir, settings.embed.model)
@@ -254,11 +266,13 @@ def run_build(
         # Sentences are embedded with their abbreviations spelled out: answer selection compares them with
         # the question's wording ("mesenchymal stem cells" for "MSCs"). Chunks keep their own wording for retrieval.
         texts = [c.text for c in chunks] + [vocab.spelled_out(s, abbreviations) for _, s in sentences]
-        vectors, embedded = embed_with_cache(texts, embedder, cache, settings.embed.batch_size, progress)
+        if embedder is None and isinstance(encoder, BertQueryEncoder) and len(set(texts) - _cached_texts(texts, cache)) > FEW_TEXTS:
+            encoder = load_embedder(settings.embed)  # sentence-transformers batches many texts faster
+        vectors, embedded = embed_with_cache(texts, encoder, cache, settings.embed.batch_size, progress)
         chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):]
 
         step("indexing", 0.0)
-        dense = faiss.IndexFlatIP(embedder.dimension)
+        dense = faiss.IndexFlatIP(encoder.dimension)
         dense.add(chunk_vectors)
         bm25 = lexical.build_bm25([chunk.lexical_text(c) for c in chunks])
         counts: dict[str, int] = {}
@@ -269,8 +283,8 @@ def run_build(
             format_version=FORMAT_VERSION,
             build_id=built_at.strftime("%Y%m%dT%H%M%S") + f"-{fingerprint_hash[:8]}",
             model=settings.embed.model,
-            dimension=embedder.dimension,
-            max_seq_length=embedder.max_seq_length,
+            dimension=encoder.dimension,
+            max_seq_length=encoder.max_seq_length,
             chunking=settings.chunk.model_dump(),
             fingerprint=fingerprint_hash,
             corpus_files=files,
@@ -285,7 +299,7 @@ def run_build(
                          np.array([position for position, _ in sentences], dtype=np.int32), bm25, documents)
         write_index(index_dir, data)
         # Keep only vectors this build uses, so the cache does not grow without bound.
-        used = {hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts}
+        used = {_text_key(text) for text in texts}
         write_embedding_cache(index_dir, settings.embed.model, {k: v for k, v in cache.items() if k in used})
         step("done", 1.0)
         return BuildReport(manifest.build_id, index_dir, counts, embedded, len(used) - embedded,

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from reviewqa.parse import Table
@@ -293,25 +294,29 @@ def _is_acronym(spelling: str) -> bool:
 class _Matcher:
     """Longest-first spellings → meanings, for one vocabulary or for questions."""
 
-    entries: tuple[tuple[str, Any], ...]  # (spelling, meaning), longest spelling first
+    # first letter (lower-cased) → (needle, case-sensitive, meaning), longest needle first
+    by_first: dict[str, tuple[tuple[str, bool, Any], ...]]
 
     def match_at(self, text: str, lowered: str, start: int) -> tuple[int, Any] | None:
-        for spelling, meaning in self.entries:
-            haystack = text if _is_acronym(spelling) else lowered
-            needle = spelling if _is_acronym(spelling) else spelling.lower()
+        for needle, case_sensitive, meaning in self.by_first.get(lowered[start], ()):
             end = start + len(needle)
-            if haystack.startswith(needle, start) and (end == len(text) or not text[end].isalnum()):
+            if (text if case_sensitive else lowered).startswith(needle, start) and (end == len(text) or not text[end].isalnum()):
                 return end, meaning
         return None
 
 
 def _matcher(pairs: Iterable[tuple[str, Any]]) -> _Matcher:
     # Later pairs win over earlier ones with the same spelling (so a group overrides a term).
-    unique: dict[str, tuple[str, Any]] = {}
+    unique: dict[str, tuple[str, bool, Any]] = {}
     for spelling, meaning in pairs:
         spelling = _normalise(spelling)
-        unique[spelling if _is_acronym(spelling) else spelling.lower()] = (spelling, meaning)
-    return _Matcher(tuple(sorted(unique.values(), key=lambda pair: -len(pair[0]))))
+        acronym = _is_acronym(spelling)
+        needle = spelling if acronym else spelling.lower()
+        unique[needle] = (needle, acronym, meaning)
+    by_first: dict[str, list[tuple[str, bool, Any]]] = {}
+    for entry in sorted(unique.values(), key=lambda entry: -len(entry[0])):
+        by_first.setdefault(entry[0][:1].lower(), []).append(entry)
+    return _Matcher({first: tuple(entries) for first, entries in by_first.items()})
 
 
 _CELL_MATCHERS = {
@@ -353,6 +358,7 @@ def split_cell(column: str, text: str) -> SplitCell:
     return SplitCell(tuple(dict.fromkeys(values)), leftover)
 
 
+@lru_cache(maxsize=16)  # the review's tables are typed once, not per question
 def type_table(table: Table) -> TypedTable:
     rows = []
     for row in table.rows:
