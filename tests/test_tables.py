@@ -455,3 +455,12 @@ def test_how_many_countries_lists_them(tables):
     query, result = ask(tables, "How many countries ran MSC trials for male infertility?")
     assert query.intent == "values"
     assert dict(result.value_counts) == {"Egypt": 4, "Jordan": 3, "Russia": 1, "Korea": 2}
+
+
+@pytest.mark.parametrize("question", [
+    "Which MSC source does the review suggest for azoospermia treatment?",
+    "Why is adipose tissue a better source than bone marrow?",
+    "Which MSC sources are recommended for clinical use?",
+])
+def test_questions_about_the_reviews_judgement_are_not_table_questions(question):
+    assert parse_table_question(question) is None

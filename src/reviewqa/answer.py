@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import re
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -82,16 +82,27 @@ def reference_lookup(documents: list[Document]) -> dict[int, Reference]:
     return {ref.number: ref for doc in documents for ref in doc.references}
 
 
-def _cites(chunk: Chunk, sentence: str, refs: set[int]) -> bool:
-    own = (chunk.ref,) if chunk.kind == "abstract" else expand_citations(sentence) if chunk.kind == "prose" else chunk.refs
-    return bool(refs & set(own))
+Focus = Callable[[Chunk, str], bool]
+
+
+def focus_on(refs: Sequence[int], codes: Sequence[str]) -> Focus | None:
+    """What makes a unit relevant to a question about named works or trial codes: citing one, or naming one."""
+    if not refs and not codes:
+        return None
+    wanted_refs, wanted_codes = set(refs), [code.upper() for code in codes]
+
+    def relevant(chunk: Chunk, sentence: str) -> bool:
+        own = (chunk.ref,) if chunk.kind == "abstract" else expand_citations(sentence) if chunk.kind == "prose" else chunk.refs
+        return bool(wanted_refs & set(own)) or any(code in sentence.upper() for code in wanted_codes)
+
+    return relevant
 
 
 def _unit_scores(question_tokens: set[str], query_vector: np.ndarray, hits: list[Hit], index: IndexData,
-                 focus_refs: set[int]) -> list[tuple[float, int, int]]:
+                 focus: Focus | None) -> list[tuple[float, int, int]]:
     """(score, chunk position, sentence number) for every quotable unit among `hits`: the
     sentences of prose passages and whole table rows, scored alike (cosine + shared words).
-    With `focus_refs`, only units that cite one of them."""
+    With a `focus`, only the units it finds relevant."""
     scored = []
     for rank, hit in enumerate(hits):
         if hit.chunk.kind not in _QUOTABLE:
@@ -99,7 +110,7 @@ def _unit_scores(question_tokens: set[str], query_vector: np.ndarray, hits: list
         rows = np.flatnonzero(index.sentence_chunks == hit.position)
         similarities = index.sentence_vectors[rows] @ query_vector
         for number, similarity in enumerate(similarities):
-            if focus_refs and not _cites(hit.chunk, hit.chunk.sentences[number], focus_refs):
+            if focus and not focus(hit.chunk, hit.chunk.sentences[number]):
                 continue
             words = set(lexical.tokenize(hit.chunk.sentences[number]))
             overlap = len(question_tokens & words) / len(question_tokens) if question_tokens else 0.0
@@ -107,7 +118,8 @@ def _unit_scores(question_tokens: set[str], query_vector: np.ndarray, hits: list
     return scored
 
 
-def _pick_units(scored: list[tuple[float, int, int]], index: IndexData, settings: AnswerSettings) -> list[tuple[int, int]]:
+def _pick_units(scored: list[tuple[float, int, int]], index: IndexData, settings: AnswerSettings,
+                margin: float = _MARGIN) -> list[tuple[int, int]]:
     """The best units (distinct texts) within a margin of the best one, in reading order."""
     if not scored:
         return []
@@ -115,7 +127,7 @@ def _pick_units(scored: list[tuple[float, int, int]], index: IndexData, settings
     best = scored[0][0]
     chosen, texts, extra_taken = [], set(), False
     for score, position, number in scored:
-        within = score >= best - _MARGIN
+        within = score >= best - margin
         extra = not extra_taken and score >= _SECOND_FLOOR
         if len(chosen) >= settings.max_sentences or not (within or extra):
             break
@@ -171,21 +183,23 @@ def compose(
     references: dict[int, Reference],
     settings: AnswerSettings,
     table: dict[str, Any] | None = None,
-    focus_refs: tuple[int, ...] = (),
+    focus: Focus | None = None,
 ) -> Answer:
     """An extractive answer from `hits` for `question` (`query` is the question as expanded for matching).
     An exact `table` result (tables.to_json) with matching rows is the answer; the passages stay as evidence.
-    With `focus_refs` (the works a question names), only passages citing them are quoted, if any are at hand."""
+    With a `focus` (see focus_on), only the units it finds relevant are quoted, if any are at hand."""
     top = hits[: settings.passages]
     exact = table is not None and table["count"] > 0
-    citing = [hit for hit in top if hit.chunk.kind != "reference" and set(hit.chunk.refs) & set(focus_refs)]
+    citing = [hit for hit in top if focus and hit.chunk.kind != "reference" and any(focus(hit.chunk, s) for s in hit.chunk.sentences)]
     top = citing or top
     covered = exact or bool(citing) or (bool(top) and max(hit.similarity for hit in top) >= settings.min_evidence)
     quoted: dict[int, list[str]] = {}
     rows: list[Chunk] = []
     if covered and not exact:
         question_tokens = set(lexical.tokenize(query))
-        for position, number in _pick_units(_unit_scores(question_tokens, query_vector, top, index, set(focus_refs) if citing else set()), index, settings):
+        # About a named work or trial, every unit that cites or names it is relevant (there are few): no margin.
+        units = _unit_scores(question_tokens, query_vector, top, index, focus if citing else None)
+        for position, number in _pick_units(units, index, settings, margin=float("inf") if citing else _MARGIN):
             chunk = index.chunks[position]
             quoted.setdefault(position, []).append(chunk.sentences[number])
             if chunk.kind == "table_row":

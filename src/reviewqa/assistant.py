@@ -131,8 +131,9 @@ class Assistant:
         self.tables = [table for doc in index.documents for table in doc.tables]
 
     def table_answer(self, question: str, history: Sequence[Turn], named: Sequence[int]) -> dict | None:
-        """The exact answer from Tables 1–4 when the question is a table question (not one about a named study)."""
-        if named:
+        """The exact answer from Tables 1–4 when the question is a table question — not one about a named
+        study or a trial code, which passage retrieval finds exactly (the row itself, first)."""
+        if named or retrieve.TRIAL_CODE_RE.search(question):
             return None
         query = tables.parse_table_question(question, _table_state(history))
         if query is None:
@@ -169,7 +170,8 @@ class Assistant:
         hits = retrieve.search(interpreted, query_vector, index, self.settings.retrieval, self.abbreviations, k=k, kinds=kinds,
                                pinned=pinned)
         retrieved = time.perf_counter()
-        result = answering.compose(question, query, sentence_query_vector, hits, index, self.references, self.settings.answer, table, named)
+        result = answering.compose(question, query, sentence_query_vector, hits, index, self.references, self.settings.answer, table,
+                                   answering.focus_on(named, retrieve.TRIAL_CODE_RE.findall(interpreted)))
         done = time.perf_counter()
         timings = {
             "retrieve": round((retrieved - started) * 1000, 3),

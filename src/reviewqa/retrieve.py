@@ -20,7 +20,7 @@ from .vocab import expand_query
 from .config import RetrievalSettings
 from .store import IndexData
 
-_IDENTIFIER_RE = re.compile(r"\b(NCT\d{8}|IRCT\d{6,}N\d+)\b", re.IGNORECASE)
+TRIAL_CODE_RE = re.compile(r"\b(NCT\d{8}|IRCT\d{6,}N\d+)\b", re.IGNORECASE)
 _REF_NUMBER_RE = re.compile(r"(?:\[|\bref(?:erence)?\.?\s*#?\s*)(\d{1,3})\]?", re.IGNORECASE)
 
 
@@ -51,7 +51,7 @@ def fuse(dense: np.ndarray, bm25: np.ndarray, settings: RetrievalSettings) -> np
 def _identifier_bonus(question: str, chunks: list[Chunk]) -> np.ndarray:
     """Exact trial codes and reference numbers in the question put their chunks first."""
     bonus = np.zeros(len(chunks))
-    codes = {code.upper() for code in _IDENTIFIER_RE.findall(question)}
+    codes = {code.upper() for code in TRIAL_CODE_RE.findall(question)}
     numbers = {int(n) for n in _REF_NUMBER_RE.findall(question)}
     if not codes and not numbers:
         return bonus
@@ -63,7 +63,8 @@ def _identifier_bonus(question: str, chunks: list[Chunk]) -> np.ndarray:
 
 def _with_citing(order: Iterable[int], chunks: list[Chunk], fused: np.ndarray, limit: int) -> list[int]:
     """Ranked positions where a top-ranked reference entry is preceded by the best passages
-    citing it: what the review says about a work answers more questions than its bibliography line."""
+    citing it (one of each kind): what the review says about a work answers more questions than
+    its bibliography line."""
     citing: dict[int, list[int]] = {}
     for i, chunk in enumerate(chunks):
         if chunk.kind != "reference":
@@ -76,8 +77,11 @@ def _with_citing(order: Iterable[int], chunks: list[Chunk], fused: np.ndarray, l
         if i in result:
             continue
         if chunks[i].kind == "reference" and len(result) < 3:
-            best_citing = sorted(citing.get(chunks[i].ref, []), key=lambda j: -fused[j])[:2]
-            result.extend(j for j in best_citing if j not in result)
+            # The best citing passage of each kind: what the text says, its table row, its abstract.
+            best_of_kind: dict[str, int] = {}
+            for j in sorted(citing.get(chunks[i].ref, []), key=lambda j: -fused[j]):
+                best_of_kind.setdefault(chunks[j].kind, j)
+            result.extend(j for j in sorted(best_of_kind.values(), key=lambda j: -fused[j]) if j not in result)
         result.append(i)
     return result[:limit]
 

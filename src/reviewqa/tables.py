@@ -455,6 +455,8 @@ _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b")
 _ROWS = re.compile(rf"\b(?:which|what|any)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b|^(?:list|show|give|find|display|tabulate)\b"
                    r"|\bwhich of (?:those|them|these)\b")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|of which|what about|how about|same)\b|^(?:and|but|only|now)\b")
+# Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
+_JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?)\b")
 _QUESTION_START = re.compile(r"^(?:who|whom|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could"
                              r"|should|would|will|has|have|had|tell|explain|describe|summari[sz]e)\b")
 
@@ -670,6 +672,8 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         explicit = True
     else:
         keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered)
+        if _JUDGEMENT.search(lowered) and not mentions_table:
+            return None
         is_table_question = mentions_table or (
             intent is not None
             and (has_subject or (intent == "values" and values_field in _TABLE_SPECIFIC_FIELDS))
