@@ -64,6 +64,14 @@ def log(message: str) -> None:
     print(f"[loadtest {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def record_warmup(results: dict, warm: dict, before_load: int, poller) -> None:
+    """The lone first answer (it pays the model and index load) and the memory before and after it."""
+    results["warmup_s"] = warm["latencies"][0]
+    results["rss_before_load_kib"] = before_load
+    results["rss_after_load_kib"] = poller.sample()
+    poller.peak_rss_kib = results["rss_after_load_kib"]  # the peak of the concurrent phase from here
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -260,10 +268,7 @@ async def drive(url: str, sessions: int, questions: list[str], per_session: int,
             await session(browser, url, questions[:1], 0, timeouts, warm)
             if warm["errors"]:
                 raise RuntimeError(f"warm-up failed: {warm['errors'][0]}")
-            results["warmup_s"] = warm["latencies"][0]
-            results["rss_before_load_kib"] = before_load
-            results["rss_after_load_kib"] = poller.sample()
-            poller.peak_rss_kib = results["rss_after_load_kib"]  # the peak of the concurrent phase from here
+            record_warmup(results, warm, before_load, poller)
             log(f"opening {sessions} sessions ({timeouts['ramp']} page loads at a time)")
             gate = asyncio.Semaphore(timeouts["ramp"])
             opened = await asyncio.gather(*(open_session(browser, url, s + 1, timeouts, results, gate) for s in range(sessions)))
@@ -515,10 +520,7 @@ async def drive_protocol(url: str, sessions: int, questions: list[str], per_sess
     if warm["errors"] or not warm["latencies"]:
         raise RuntimeError(f"warm-up failed: {(warm['errors'] or ['no answer'])[0]}")
     log("warm-up answer run: " + describe_run(warm["runs"][0]))
-    results["warmup_s"] = warm["latencies"][0]
-    results["rss_before_load_kib"] = before_load
-    results["rss_after_load_kib"] = poller.sample()
-    poller.peak_rss_kib = results["rss_after_load_kib"]  # the peak of the concurrent phase from here
+    record_warmup(results, warm, before_load, poller)
     log(f"opening {sessions} websocket sessions ({timeouts['ramp']} at a time)")
     gate = asyncio.Semaphore(timeouts["ramp"])
     opened = await asyncio.gather(*(protocol_session(url, s + 1, timeouts, results, gate) for s in range(sessions)))
