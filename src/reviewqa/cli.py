@@ -54,7 +54,9 @@ def _progress_bar() -> Callable[[str, float], None]:
 
     def update(stage: str, fraction: float) -> None:
         if stage == "embedding":
-            bar = bars.setdefault(stage, tqdm(total=100, desc="embedding", unit="%", file=sys.stderr))
+            if stage not in bars:
+                bars[stage] = tqdm(total=100, desc="embedding", unit="%", file=sys.stderr)
+            bar = bars[stage]
             bar.n = round(fraction * 100)
             bar.refresh()
             if fraction >= 1:
