@@ -176,7 +176,7 @@ def citations_for(text: str, references: dict[int, Reference]) -> tuple[Citation
 
 def compose(
     question: str,
-    query: str,
+    query_words: list[str],
     query_vector: np.ndarray,
     hits: list[Hit],
     index: IndexData,
@@ -185,7 +185,7 @@ def compose(
     table: dict[str, Any] | None = None,
     focus: Focus | None = None,
 ) -> Answer:
-    """An extractive answer from `hits` for `question` (`query` is the question as expanded for matching).
+    """An extractive answer from `hits` for `question` (`query_words`: its lexical tokens, as expanded for matching).
     An exact `table` result (tables.to_json) with matching rows is the answer; the passages stay as evidence.
     With a `focus` (see focus_on), only the units it finds relevant are quoted, if any are at hand."""
     top = hits[: settings.passages]
@@ -196,7 +196,7 @@ def compose(
     quoted: dict[int, list[str]] = {}
     rows: list[Chunk] = []
     if covered and not exact:
-        question_tokens = set(lexical.tokenize(query))
+        question_tokens = set(query_words)
         # About a named work or trial, every unit that cites or names it is relevant (there are few): no margin.
         units = _unit_scores(question_tokens, query_vector, top, index, focus if citing else None)
         for position, number in _pick_units(units, index, settings, margin=float("inf") if citing else _MARGIN):

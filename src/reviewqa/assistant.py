@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from . import answer as answering
-from . import retrieve, tables, vocab
+from . import lexical, retrieve, tables, vocab
 from .build import index_status
 from .config import Settings
 from .embed import BertQueryEncoder, Embedder, load_query_encoder
@@ -157,7 +157,7 @@ class Assistant:
         question = clean_question(question, self.settings.answer.max_question_chars)
         interpreted = read_follow_up(question, history)
         index = self.index  # one build for the whole question, even if a reload happens meanwhile
-        query = vocab.expand_query(interpreted, self.abbreviations)
+        query_words = lexical.tokenize(vocab.expand_query(interpreted, self.abbreviations))  # once, for BM25 and the answer
         # Chunks are embedded in the review's own wording, sentences with abbreviations spelled out:
         # the question is embedded both ways (one batch; one encode when it uses no abbreviation).
         spelled = vocab.spelled_out(interpreted, self.abbreviations)
@@ -167,10 +167,10 @@ class Assistant:
         table = self.table_answer(question, history, named)
         rows = {tuple(row_id) for row_id in (table or {}).get("row_ids", [])}
         pinned = frozenset(i for i, c in enumerate(index.chunks) if c.kind == "table_row" and (c.table, c.row) in rows)
-        hits = retrieve.search(interpreted, query_vector, index, self.settings.retrieval, self.abbreviations, k=k, kinds=kinds,
+        hits = retrieve.search(interpreted, query_words, query_vector, index, self.settings.retrieval, k=k, kinds=kinds,
                                pinned=pinned)
         retrieved = time.perf_counter()
-        result = answering.compose(question, query, sentence_query_vector, hits, index, self.references, self.settings.answer, table,
+        result = answering.compose(question, query_words, sentence_query_vector, hits, index, self.references, self.settings.answer, table,
                                    answering.focus_on(named, retrieve.TRIAL_CODE_RE.findall(interpreted)))
         done = time.perf_counter()
         timings = {

@@ -1,7 +1,7 @@
 """Question → ranked passages: dense (FAISS) and BM25 rankings fused by reciprocal rank.
 
-The question is expanded (see vocab) with the field's abbreviations both ways
-and with the words people type for the review's terms. A reference entry that ranks high pulls up the
+The lexical side takes the question as expanded by vocab.expand_query (the field's
+abbreviations both ways, the words people type). A reference entry that ranks high pulls up the
 passages and table rows that cite it, so "Scadden 2006" reaches what the review
 says about that paper, not only its bibliography line.
 """
@@ -14,9 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
-from . import lexical
 from .chunk import Chunk
-from .vocab import expand_query
 from .config import RetrievalSettings
 from .store import IndexData
 
@@ -88,22 +86,22 @@ def _with_citing(order: Iterable[int], chunks: list[Chunk], fused: np.ndarray, l
 
 def search(
     question: str,
+    query_words: list[str],
     query_vector: np.ndarray,
     index: IndexData,
     settings: RetrievalSettings,
-    abbreviations: dict[str, str],
     k: int | None = None,
     kinds: frozenset[str] | None = None,
     pinned: frozenset[int] = frozenset(),
 ) -> list[Hit]:
-    """The k best passages for the question, best first; `pinned` chunk positions (rows an exact
-    table answer found, at most half of k) come first, in their fused order."""
+    """The k best passages for the question, best first. `query_words` are the lexical tokens of the
+    question as expanded (vocab.expand_query); `pinned` chunk positions (rows an exact table answer
+    found, at most half of k) come first, in their fused order."""
     k = k or settings.k
     chunks = index.chunks
     similarity = _dense_scores(index, query_vector)
-    words = lexical.tokenize(expand_query(question, abbreviations))
     # A question of stop words only ("A", "what is it?") has no lexical side; bm25s cannot score an empty query.
-    bm25 = np.asarray(index.bm25.get_scores(words), dtype=np.float64) if words else np.zeros(len(chunks))
+    bm25 = np.asarray(index.bm25.get_scores(query_words), dtype=np.float64) if query_words else np.zeros(len(chunks))
     fused = fuse(similarity, bm25, settings) + _identifier_bonus(question, chunks)
     if kinds:
         fused = np.where([c.kind in kinds for c in chunks], fused, -np.inf)
