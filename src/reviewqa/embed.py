@@ -127,8 +127,8 @@ class BertQueryEncoder:
                   for key, value in weights.items()}
         for layer in range(self.layers):  # query, key and value in one product
             prefix = f"encoder.layer.{layer}.attention.self"
-            self.w[f"{prefix}.qkv.weight"] = np.concatenate([self.w[f"{prefix}.{n}.weight"] for n in ("query", "key", "value")], axis=1)
-            self.w[f"{prefix}.qkv.bias"] = np.concatenate([self.w[f"{prefix}.{n}.bias"] for n in ("query", "key", "value")])
+            self.w[f"{prefix}.qkv.weight"] = np.concatenate([self.w.pop(f"{prefix}.{n}.weight") for n in ("query", "key", "value")], axis=1)
+            self.w[f"{prefix}.qkv.bias"] = np.concatenate([self.w.pop(f"{prefix}.{n}.bias") for n in ("query", "key", "value")])
 
     @property
     def dimension(self) -> int:
