@@ -13,11 +13,11 @@ import streamlit as st
 from render import (KIND_LABELS, TableView, answer_blocks, conversation_markdown, escape_markdown, filter_rows,
                     highlighted_passage, passage_label, reference_markdown, sentences, trial_url)
 from reviewqa.answer import Answer
-from reviewqa.assistant import Assistant, QuestionRejected, Turn
+from reviewqa.assistant import Assistant, Turn
+from reviewqa.errors import IndexProblem, QuestionRejected
 from reviewqa.build import index_status, run_build
 from reviewqa.config import Settings, load_settings
 from reviewqa.embed import load_query_encoder
-from reviewqa.store import IndexProblem
 from reviewqa.tables import COLUMN_VOCABULARY, type_table
 
 EXAMPLE_QUESTIONS = (

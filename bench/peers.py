@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reviewqa.parse import expand_citations
+from reviewqa.records import expand_citations
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

@@ -8,7 +8,8 @@ import pytest
 
 from reviewqa.answer import to_json
 from reviewqa.assistant import Assistant
-from reviewqa.build import BuildError, build_lock, run_build
+from reviewqa.build import build_lock, run_build
+from reviewqa.errors import BuildFailed, CorpusProblem
 from reviewqa.store import read_index
 
 FIXTURES = Path(__file__).parent / "fixtures" / "abstracts" / "corpus"
@@ -49,19 +50,19 @@ def test_bad_corpus_files_are_skipped_by_name(scratch, embedder):
 
 def test_strict_build_fails_on_a_bad_file(scratch, embedder):
     (scratch.corpus_dir / "review" / "draft.txt").write_bytes(b"\xff\xfe not utf-8 \x80")
-    with pytest.raises(BuildError, match=r"--strict: 1 corpus file\(s\) could not be read: draft.txt: not UTF-8 text"):
+    with pytest.raises(CorpusProblem, match=r"--strict: 1 corpus file\(s\) could not be read: draft.txt: not UTF-8 text"):
         run_build(scratch, strict=True, embedder=embedder)
 
 
 def test_corpus_without_review_is_a_clear_error(scratch, embedder):
     shutil.rmtree(scratch.corpus_dir / "review")
-    with pytest.raises(BuildError, match="No review text found"):
+    with pytest.raises(CorpusProblem, match="No review text found"):
         run_build(scratch, embedder=embedder)
 
 
 def test_second_build_is_refused_while_one_runs(scratch, embedder):
     with build_lock(scratch.index_dir):
-        with pytest.raises(BuildError, match="Another build is running"):
+        with pytest.raises(BuildFailed, match="Another build is running"):
             run_build(scratch, embedder=embedder)
     run_build(scratch, embedder=embedder)  # the lock is free again
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from reviewqa.config import EmbedSettings
-from reviewqa.embed import BertQueryEncoder, Embedder, EmbedderError, load_embedder, load_query_encoder, resolve_model
+from reviewqa.errors import ModelUnavailable
+from reviewqa.embed import BertQueryEncoder, Embedder, load_embedder, load_query_encoder, resolve_model
 
 TEXTS = [
     "What is NOA?",
@@ -44,7 +45,7 @@ def test_other_architectures_fall_back_to_sentence_transformers(tmp_path):
 
 
 def test_unknown_model_is_one_clear_error(tmp_path):
-    with pytest.raises(EmbedderError, match="Could not load the embedding model"):
+    with pytest.raises(ModelUnavailable, match="Could not load the embedding model"):
         load_embedder(EmbedSettings(model=str(tmp_path / "no-such-model")))
 
 

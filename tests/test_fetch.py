@@ -14,7 +14,8 @@ import pytest
 
 from reviewqa.abstracts import link_abstracts, load_abstracts
 from reviewqa.config import FetchSettings
-from reviewqa.fetch import FetchError, fetch_abstracts, manifest_pmids, search_terms
+from reviewqa.errors import FetchFailed
+from reviewqa.fetch import fetch_abstracts, manifest_pmids, search_terms
 from reviewqa.parse import read_review
 
 TESTS = Path(__file__).parent
@@ -203,7 +204,7 @@ def test_maintainer_files_are_never_replaced(references, eutils, tmp_path):
 
 def test_refuses_a_manifest_it_did_not_write(references, eutils, tmp_path):
     (tmp_path / "fetch-manifest.json").write_text('{"mine": true}')
-    with pytest.raises(FetchError, match="not a reviewqa fetch manifest"):
+    with pytest.raises(FetchFailed, match="not a reviewqa fetch manifest"):
         run(references, tmp_path, settings_for(eutils))
     assert eutils.requests == []
 
@@ -223,7 +224,7 @@ def test_fails_fast_without_a_network(references, tmp_path):
     url = f"http://127.0.0.1:{port}/"
     sleeps = Sleeps()
     started = time.monotonic()
-    with pytest.raises(FetchError) as error:
+    with pytest.raises(FetchFailed) as error:
         fetch_abstracts(references, tmp_path, FetchSettings(base_url=url, retries=5), progress=False, sleep=sleeps)
     assert time.monotonic() - started < 5
     message = str(error.value)

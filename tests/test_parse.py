@@ -1,4 +1,5 @@
-from reviewqa.parse import ParseError, expand_citations, parse_abbreviations, parse_review, unmarkdown
+from reviewqa.records import expand_citations
+from reviewqa.parse import ParseError, parse_abbreviations, parse_review, unmarkdown
 
 
 def test_sections_found_in_order(review):

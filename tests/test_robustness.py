@@ -11,7 +11,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from reviewqa.assistant import QuestionRejected
+from reviewqa.errors import QuestionRejected
 from reviewqa.build import build_lock, run_build
 from reviewqa.store import current_build, read_index
 

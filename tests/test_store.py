@@ -8,7 +8,8 @@ import pytest
 from reviewqa.assistant import Assistant
 from reviewqa.build import index_status, run_build
 from reviewqa.config import load_settings
-from reviewqa.store import IndexProblem, current_build, read_index, read_manifest
+from reviewqa.errors import IndexProblem
+from reviewqa.store import current_build, read_index, read_manifest
 
 
 @pytest.fixture()

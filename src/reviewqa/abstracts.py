@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pypdf
 
-from reviewqa.parse import Reference
+from .errors import CorpusProblem
+from .records import AbstractRecord, Link, Reference
 
 PUBMED_CACHE_DIR = "pubmed-cache"
 FETCH_MANIFEST_NAME = "fetch-manifest.json"
@@ -46,36 +47,12 @@ _LABEL_RE = re.compile(rf"(?:^|(?<=[.!?]\s)|(?<=\n))[ \t]*({_ABSTRACT_LABELS})[ 
 
 
 @dataclass(frozen=True)
-class AbstractRecord:
-    """One work's bibliographic data and abstract, as imported from one file."""
-
-    title: str
-    authors: tuple[str, ...]
-    journal: str
-    year: int | None
-    doi: str | None
-    pmid: str | None
-    pmcid: str | None
-    sections: tuple[tuple[str, str], ...]  # (label or "", text): Background, Methods, …
-    source: str  # file the record came from, relative to the abstracts folder
-
-    @property
-    def text(self) -> str:
-        """The abstract, labelled parts prefixed with their label ("Background: …")."""
-        return "\n".join(f"{label}: {text}" if label else text for label, text in self.sections)
-
-    @property
-    def first_author_surname(self) -> str:
-        return self.authors[0].split(",")[0].strip() if self.authors else ""
-
-
-@dataclass(frozen=True)
 class SkippedFile:
     path: Path
     reason: str
 
 
-class AbstractFormatError(ValueError):
+class AbstractFormatError(CorpusProblem):
     """A file (or entry) that cannot be imported; the message says why."""
 
 
@@ -628,14 +605,6 @@ def load_abstracts(folder: Path) -> tuple[list[AbstractRecord], list[SkippedFile
 
 
 # ---------------------------------------------------------------- linking
-
-
-@dataclass(frozen=True)
-class Link:
-    record: AbstractRecord
-    reference: int | None
-    reason: str  # "doi" | "pmid" | "title" | "none"
-    score: float  # 1.0 for identifier matches, title similarity otherwise
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ import numpy as np
 
 from . import lexical
 from .config import AnswerSettings
-from .chunk import Chunk
-from .parse import Document, Reference, expand_citations
+from .records import Chunk, Document, Reference, expand_citations
 from .retrieve import Hit
 from .store import IndexData
 

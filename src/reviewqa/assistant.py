@@ -17,15 +17,12 @@ from . import lexical, retrieve, tables, vocab
 from .build import index_status
 from .config import Settings
 from .embed import BertQueryEncoder, Embedder, load_query_encoder
-from .parse import Reference
-from .store import IndexData, IndexProblem, current_build, read_index
+from .errors import IndexProblem, QuestionRejected
+from .records import Reference
+from .store import IndexData, current_build, read_index
 
 _FOLLOW_UP_RE = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or)\b[\s,]*", re.IGNORECASE)
 _FOLLOW_UP_MAX_WORDS = 7
-
-
-class QuestionRejected(ValueError):
-    """The input is not a question we can take; the message is a polite sentence for the user."""
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ import numpy as np
 from . import __version__, abstracts, chunk, lexical, parse, vocab
 from .chunk import Chunk
 from .config import Settings
+from .errors import BuildFailed, CorpusProblem
 from .embed import BertQueryEncoder, Embedder, load_embedder, load_query_encoder
-from .fetch import FetchError, manifest_pmids
+from .errors import FetchFailed
+from .fetch import manifest_pmids
 from .store import (
     FORMAT_VERSION,
     REBUILD_HINT,
@@ -49,10 +51,6 @@ Progress = Callable[[str, float], None]
 # Up to this many texts to embed, a build uses the quick-loading NumPy encoder (same vectors) rather than
 # importing sentence-transformers and torch, which costs more than embedding them.
 FEW_TEXTS = 64
-
-
-class BuildError(RuntimeError):
-    """A build could not run; the message says why and what to do."""
 
 
 @dataclass
@@ -146,7 +144,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise BuildError(f"Another build is running on {index_dir}/ (pid {holder}); wait for it to finish.") from None
+            raise BuildFailed(f"Another build is running on {index_dir}/ (pid {holder}); wait for it to finish.") from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -164,7 +162,7 @@ def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Documen
     skipped = [f"{path.name}: unknown format (reviews are read from .txt files)" for path in sorted(folder.glob("*"))
                if path.is_file() and path.suffix != ".txt" and not path.name.startswith(".")] if folder.is_dir() else []
     if not files:
-        raise BuildError(f"No review text found: put the review as a .txt file in {settings.corpus_dir / REVIEW_FOLDER}/.")
+        raise CorpusProblem(f"No review text found: put the review as a .txt file in {settings.corpus_dir / REVIEW_FOLDER}/.")
     for path in files:
         try:
             documents.append(parse.read_review(path))
@@ -173,9 +171,9 @@ def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Documen
         except parse.ParseError as error:
             skipped.append(str(error))
     if strict and skipped:
-        raise BuildError(f"--strict: {len(skipped)} corpus file(s) could not be read: {'; '.join(skipped)}")
+        raise CorpusProblem(f"--strict: {len(skipped)} corpus file(s) could not be read: {'; '.join(skipped)}")
     if not documents:
-        raise BuildError(f"No review in {settings.corpus_dir / REVIEW_FOLDER}/ could be read: {'; '.join(skipped)}")
+        raise CorpusProblem(f"No review in {settings.corpus_dir / REVIEW_FOLDER}/ could be read: {'; '.join(skipped)}")
     return documents, skipped
 
 
@@ -187,10 +185,10 @@ def read_abstracts(settings: Settings, references: tuple[parse.Reference, ...], 
     records, unreadable = abstracts.load_abstracts(folder)
     skipped = [f"{Path(item.path).name}: {item.reason}" for item in unreadable]
     if strict and skipped:
-        raise BuildError(f"--strict: {len(skipped)} abstract file(s) could not be read: {'; '.join(skipped)}")
+        raise CorpusProblem(f"--strict: {len(skipped)} abstract file(s) could not be read: {'; '.join(skipped)}")
     try:
         pmids = manifest_pmids(folder / abstracts.PUBMED_CACHE_DIR)
-    except FetchError as error:  # a pubmed-cache/ not written by fetch-abstracts: link by DOI and title only
+    except FetchFailed as error:  # a pubmed-cache/ not written by fetch-abstracts: link by DOI and title only
         pmids, skipped = {}, skipped + [str(error)]
     report = abstracts.link_abstracts(records, references, pmids=pmids)
     return list(report.links), skipped, report.summary() if records else ""

@@ -9,44 +9,18 @@ question in words and a string copied from the table find it.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Literal
+from typing import Callable, Iterable
 
 import tiktoken
 
-from .abstracts import Link
 from .config import ChunkSettings
-from .parse import Document, Reference, Table, TableRow, expand_citations
-
-ChunkKind = Literal["prose", "table_row", "reference", "abstract"]
-NO_DATA = "ND"
+from .records import NO_DATA, Chunk, Document, Link, Reference, Table, TableRow, expand_citations
 
 # Tokens before a full stop that do not end a sentence.
 _NON_TERMINAL_WORDS = {"al", "e.g", "i.e", "vs", "no", "fig", "figs", "dr", "st", "approx", "ca", "cf", "eds", "ed"}
 _SENTENCE_END_RE = re.compile(r"(?<=[.?!])[\"”)]?\s+(?=[A-Z0-9“\"(\[])")
-
-
-@dataclass(frozen=True)
-class Chunk:
-    id: str
-    kind: ChunkKind
-    section: str
-    text: str
-    refs: tuple[int, ...]
-    source: str
-    sentences: tuple[str, ...]  # the text cut into the units an answer may quote
-    table: int | None = None
-    row: int | None = None
-    ref: int | None = None  # the reference an entry or abstract belongs to
-    cells: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def content_hash(self) -> str:
-        """Identity of what gets embedded: same text, same vector."""
-        return hashlib.sha256(f"{self.kind}\x00{self.section}\x00{self.text}".encode()).hexdigest()[:24]
 
 
 @lru_cache(maxsize=4)
@@ -119,14 +93,6 @@ def _prose_chunks(doc: Document, settings: ChunkSettings, stem: str) -> Iterable
             yield Chunk(f"{stem}:prose:{n:03d}", "prose", section, text, expand_citations(text), doc.source, tuple(window))
 
 
-TABLE_LABELS = {1: "in vitro, male germ cells", 2: "in vitro, female germ cells", 3: "in vivo models", 4: "clinical trials"}
-
-
-def table_section(table: Table) -> str:
-    label = TABLE_LABELS.get(table.number)
-    return f"Table {table.number} — {label}" if label else f"Table {table.number}"
-
-
 def describe_row(table: Table, row: TableRow) -> str:
     """'Table 3 (…title…): Source: Bone marrow; …; References: [140]. Row: Bone marrow Allotransplant …'"""
     cells = "; ".join(f"{column}: {'no data' if value == NO_DATA else value}" for column, value in row.cells if value)
@@ -147,7 +113,7 @@ def _table_chunks(doc: Document, stem: str) -> Iterable[Chunk]:
         for row in table.rows:
             text = describe_row(table, row)
             yield Chunk(
-                f"{stem}:t{table.number}r{row.index:02d}", "table_row", table_section(table), text, row.refs,
+                f"{stem}:t{table.number}r{row.index:02d}", "table_row", table.name, text, row.refs,
                 doc.source, (text,), table=table.number, row=row.index, cells=row.cells,
             )
 

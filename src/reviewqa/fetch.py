@@ -28,9 +28,10 @@ from urllib.error import HTTPError, URLError
 
 from tqdm import tqdm
 
-from reviewqa.abstracts import FETCH_MANIFEST_NAME, AbstractFormatError, parse_pubmed_xml
-from reviewqa.config import FetchSettings
-from reviewqa.parse import Reference
+from .abstracts import FETCH_MANIFEST_NAME, AbstractFormatError, parse_pubmed_xml
+from .config import FetchSettings
+from .errors import FetchFailed
+from .records import Reference
 
 API_KEY_ENV = "NCBI_API_KEY"
 NO_NETWORK_HINT = (
@@ -45,8 +46,6 @@ _NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPExce
 FETCHED, NOT_FOUND, FAILED = "fetched", "not_found", "failed"
 
 
-class FetchError(RuntimeError):
-    """Fetching cannot start or go on (no network, a cache folder it must not touch)."""
 
 
 class _RequestFailed(Exception):
@@ -129,7 +128,7 @@ class EutilsClient:
             except _NETWORK_ERRORS as error:
                 reason = getattr(error, "reason", None) or error
                 if not self._reached:  # the first request tells whether NCBI can be reached at all
-                    raise FetchError(f"Cannot reach NCBI E-utilities at {self.base_url}: {reason}. {NO_NETWORK_HINT}") from None
+                    raise FetchFailed(f"Cannot reach NCBI E-utilities at {self.base_url}: {reason}. {NO_NETWORK_HINT}") from None
                 if attempt == self._retries:
                     raise _RequestFailed(f"{endpoint}: {reason}") from None
                 delay = None
@@ -180,7 +179,7 @@ def read_manifest(cache_dir: Path) -> dict[int, dict[str, str]]:
             raise ValueError
         return {int(number): entry for number, entry in data["references"].items()}
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise FetchError(f"{path} is not a reviewqa fetch manifest; move it out of the way and run again.") from None
+        raise FetchFailed(f"{path} is not a reviewqa fetch manifest; move it out of the way and run again.") from None
 
 
 def manifest_pmids(cache_dir: Path) -> dict[int, str]:
@@ -241,7 +240,7 @@ def fetch_abstracts(
 ) -> FetchReport:
     """Fetch the PubMed record of every reference not cached yet into `cache_dir`.
 
-    Raises FetchError when NCBI cannot be reached at all (first request) or when
+    Raises FetchFailed when NCBI cannot be reached at all (first request) or when
     `cache_dir` holds a manifest this tool did not write.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)

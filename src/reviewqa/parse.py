@@ -10,13 +10,11 @@ the numbered reference list, and the review's abbreviation list.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-# In-text citation markers: [24], [81–83], [87, 89, 133–138]. Markdown links
-# such as [ClinicalTrials.gov](…) and footnote marks like [†] do not match.
-CITATION_RE = re.compile(r"\[(\d{1,3}(?:\s*[–—-]\s*\d{1,3})?(?:\s*,\s*\d{1,3}(?:\s*[–—-]\s*\d{1,3})?)*)\]")
-_RANGE_RE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
+from .errors import CorpusProblem
+from .records import Document, Paragraph, Reference, Section, Table, TableRow, expand_citations
+
 _TABLE_TITLE_RE = re.compile(r"^Table (\d+)\s+(.*?)(\s*\(Continued\))?\s*$")
 _REF_NUMBERED_RE = re.compile(r"^\s*(\d{1,3})\.\s+(.*)$")
 _DOI_RE = re.compile(r"(?:doi\.org/|doi:\s*)(10\.\d{4,9}/[^\s<>\]]+)", re.IGNORECASE)
@@ -42,103 +40,8 @@ _REFERENCES_HEADING = "References"
 _ABBREVIATIONS_HEADING = "Abbreviations"
 
 
-class ParseError(ValueError):
+class ParseError(CorpusProblem):
     """The text does not have the layout of a review."""
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """A paragraph of running text, with the reference numbers it cites."""
-
-    section: str
-    text: str
-    refs: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    paragraphs: tuple[Paragraph, ...]
-
-
-@dataclass(frozen=True)
-class TableRow:
-    """One row of a table: its cells keyed by column name, in column order."""
-
-    table: int
-    index: int  # 1-based position in the merged table
-    cells: tuple[tuple[str, str], ...]
-    refs: tuple[int, ...]
-
-    def cell(self, column: str) -> str:
-        return dict(self.cells)[column]
-
-    @property
-    def raw(self) -> str:
-        """The row as it reads in the review, cells separated by spaces."""
-        return " ".join(value for _, value in self.cells)
-
-
-@dataclass(frozen=True)
-class Table:
-    number: int
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[TableRow, ...]
-    notes: tuple[str, ...]  # abbreviation lines printed under the table
-
-
-@dataclass(frozen=True)
-class Reference:
-    number: int
-    entry: str  # the full entry, markdown removed
-    authors: str
-    title: str
-    journal: str
-    year: int | None
-    doi: str | None
-
-    @property
-    def doi_url(self) -> str | None:
-        return f"https://doi.org/{self.doi}" if self.doi else None
-
-    @property
-    def first_author(self) -> str:
-        return self.authors.split(",")[0].split(" ")[0] if self.authors else ""
-
-
-@dataclass(frozen=True)
-class Document:
-    source: str
-    title: str
-    authors: str
-    sections: tuple[Section, ...]
-    tables: tuple[Table, ...]
-    references: tuple[Reference, ...]
-    abbreviations: dict[str, str] = field(default_factory=dict)
-
-    def reference(self, number: int) -> Reference | None:
-        for ref in self.references:
-            if ref.number == number:
-                return ref
-        return None
-
-
-def expand_citations(text: str) -> tuple[int, ...]:
-    """Reference numbers cited in `text`, ranges expanded, in order of first use."""
-    seen: dict[int, None] = {}
-    for match in CITATION_RE.finditer(text):
-        for part in match.group(1).split(","):
-            part = part.strip()
-            span = _RANGE_RE.fullmatch(part)
-            if span:
-                lo, hi = int(span.group(1)), int(span.group(2))
-                numbers = range(lo, hi + 1) if 0 < hi - lo < 50 else (lo, hi)
-            else:
-                numbers = (int(part),)
-            for n in numbers:
-                seen.setdefault(n, None)
-    return tuple(seen)
 
 
 def unmarkdown(text: str) -> str:
@@ -332,23 +235,6 @@ def parse_review(text: str, source: str = "review") -> Document:
             for abbr, expansion in parse_abbreviations(note).items():
                 abbreviations.setdefault(abbr, expansion)
     return Document(source, title, authors, tuple(sections), tuple(tables), references, abbreviations)
-
-
-def document_from_dict(raw: dict) -> Document:
-    """Inverse of dataclasses.asdict for a Document (JSON turns tuples into lists)."""
-    sections = tuple(
-        Section(s["title"], tuple(Paragraph(p["section"], p["text"], tuple(p["refs"])) for p in s["paragraphs"])) for s in raw["sections"]
-    )
-    tables = tuple(
-        Table(
-            t["number"], t["title"], tuple(t["columns"]),
-            tuple(TableRow(r["table"], r["index"], tuple(tuple(c) for c in r["cells"]), tuple(r["refs"])) for r in t["rows"]),
-            tuple(t["notes"]),
-        )
-        for t in raw["tables"]
-    )
-    references = tuple(Reference(**r) for r in raw["references"])
-    return Document(raw["source"], raw["title"], raw["authors"], sections, tables, references, dict(raw["abbreviations"]))
 
 
 def read_review(path: Path) -> Document:

@@ -14,11 +14,10 @@ from typing import Iterable
 
 import numpy as np
 
-from .chunk import Chunk
 from .config import RetrievalSettings
+from .records import TRIAL_CODE_RE, Chunk
 from .store import IndexData
 
-TRIAL_CODE_RE = re.compile(r"\b(NCT\d{8}|IRCT\d{6,}N\d+)\b", re.IGNORECASE)
 _REF_NUMBER_RE = re.compile(r"(?:\[|\bref(?:erence)?\.?\s*#?\s*)(\d{1,3})\]?", re.IGNORECASE)
 
 

@@ -28,17 +28,12 @@ import bm25s
 import faiss
 import numpy as np
 
-from .chunk import Chunk
-from .parse import Document, document_from_dict
+from .errors import REBUILD as REBUILD_HINT
+from .errors import IndexProblem
+from .records import Chunk, Document, chunk_from_dict, document_from_dict
 
 FORMAT_VERSION = 1
-REBUILD_HINT = "reviewqa build"
 _MANIFEST = "manifest.json"
-
-
-class IndexProblem(RuntimeError):
-    """The index cannot be used; the message is one sentence a user can act on."""
-
 
 @dataclass(frozen=True)
 class Manifest:
@@ -83,11 +78,7 @@ def _chunk_to_json(chunk: Chunk) -> str:
 
 
 def _chunk_from_json(line: str) -> Chunk:
-    raw = json.loads(line)
-    for key in ("refs", "sentences"):
-        raw[key] = tuple(raw[key])
-    raw["cells"] = tuple(tuple(cell) for cell in raw["cells"])
-    return Chunk(**raw)
+    return chunk_from_dict(json.loads(line))
 
 
 def current_build(index_dir: Path) -> str | None:

@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
-from reviewqa.parse import Table
+from .records import NO_DATA, Table, table_name
 
 # --- vocabulary -------------------------------------------------------------------------
 
@@ -200,8 +200,6 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "overexpression": ("inducer", ("BOULE overexpression", "CD61 overexpression", "DAZL overexpression",
                                    "Oct4 overexpression", "STRA8 overexpression")),
 }
-
-NO_DATA = "ND"
 
 # Which vocabulary each printed column is split with; Date, CT code and References are not split.
 COLUMN_VOCABULARY = {
