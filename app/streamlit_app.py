@@ -18,7 +18,7 @@ from reviewqa.errors import IndexProblem, QuestionRejected
 from reviewqa.build import index_status, run_build
 from reviewqa.config import Settings, load_settings
 from reviewqa.embed import load_query_encoder
-from reviewqa.tables import COLUMN_VOCABULARY, type_table
+from reviewqa.tabledata import COLUMN_VOCABULARY, type_table
 
 EXAMPLE_QUESTIONS = (
     "Which MSC sources were differentiated into male germ cells in vitro?",

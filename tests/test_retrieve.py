@@ -1,5 +1,5 @@
 from reviewqa.retrieve import fuse
-from reviewqa.vocab import expand_query
+from reviewqa.vocabulary import expand_query
 from reviewqa.config import RetrievalSettings
 import numpy as np
 

@@ -13,15 +13,9 @@ from pathlib import Path
 import pytest
 
 from reviewqa.parse import read_review
-from reviewqa.tables import (
-    COLUMN_VOCABULARY,
-    TableQuery,
-    TableState,
-    answer_table_query,
-    parse_table_question,
-    split_cell,
-    to_json,
-)
+from reviewqa.tableanswer import answer_table_query, to_json
+from reviewqa.tabledata import COLUMN_VOCABULARY, split_cell
+from reviewqa.tablequery import TableQuery, TableState, parse_table_question
 
 REPO = Path(__file__).parents[1]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from . import answer as answering
-from . import lexical, retrieve, tables, vocab
+from . import lexical, retrieve, tableanswer, tablequery, vocabulary
 from .build import index_status
 from .config import Settings
 from .embed import BertQueryEncoder, Embedder, load_query_encoder
@@ -77,14 +77,14 @@ def named_references(question: str, references: dict[int, Reference]) -> list[in
     return named
 
 
-def _table_state(history: Sequence[Turn]) -> tables.TableQuery | None:
+def _table_state(history: Sequence[Turn]) -> tablequery.TableQuery | None:
     """The table query the conversation has reached: each earlier turn's own (when the client kept
     it) or, for a turn given only as a question, that question read again in its context."""
     state = None
     for turn in history:
         try:
-            state = tables.TableQuery.from_dict(turn.table_query) if turn.table_query else \
-                tables.parse_table_question(turn.question, state)
+            state = tablequery.TableQuery.from_dict(turn.table_query) if turn.table_query else \
+                tablequery.parse_table_question(turn.question, state)
         except (KeyError, TypeError, ValueError):
             state = None  # a malformed state from a client is ignored, not fatal
     return state
@@ -132,10 +132,10 @@ class Assistant:
         study or a trial code, which passage retrieval finds exactly (the row itself, first)."""
         if named or retrieve.TRIAL_CODE_RE.search(question):
             return None
-        query = tables.parse_table_question(question, _table_state(history))
+        query = tablequery.parse_table_question(question, _table_state(history))
         if query is None:
             return None
-        return {**tables.to_json(tables.answer_table_query(query, self.tables)), "query": query.to_dict()}
+        return {**tableanswer.to_json(tableanswer.answer_table_query(query, self.tables)), "query": query.to_dict()}
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer build between questions; a damaged new build keeps the old one in use."""
@@ -154,10 +154,10 @@ class Assistant:
         question = clean_question(question, self.settings.answer.max_question_chars)
         interpreted = read_follow_up(question, history)
         index = self.index  # one build for the whole question, even if a reload happens meanwhile
-        query_words = lexical.tokenize(vocab.expand_query(interpreted, self.abbreviations))  # once, for BM25 and the answer
+        query_words = lexical.tokenize(vocabulary.expand_query(interpreted, self.abbreviations))  # once, for BM25 and the answer
         # Chunks are embedded in the review's own wording, sentences with abbreviations spelled out:
         # the question is embedded both ways (one batch; one encode when it uses no abbreviation).
-        spelled = vocab.spelled_out(interpreted, self.abbreviations)
+        spelled = vocabulary.spelled_out(interpreted, self.abbreviations)
         vectors = self.embedder.encode([interpreted, spelled] if spelled != interpreted else [interpreted])
         query_vector, sentence_query_vector = vectors[0], vectors[-1]
         named = tuple(named_references(interpreted, self.references))

@@ -20,8 +20,7 @@ from typing import Callable, Iterator
 import faiss
 import numpy as np
 
-from . import __version__, abstracts, chunk, lexical, parse, vocab
-from .chunk import Chunk
+from . import __version__, abstracts, chunk, lexical, parse, vocabulary
 from .config import Settings
 from .errors import BuildFailed, CorpusProblem
 from .embed import BertQueryEncoder, Embedder, load_embedder, load_query_encoder
@@ -44,7 +43,7 @@ from .store import (
 REVIEW_FOLDER = "review"
 ABSTRACTS_FOLDER = "abstracts"
 # Modules whose code decides what an index holds: a change to them makes an index stale.
-_PIPELINE_MODULES = (parse, chunk, lexical, abstracts, vocab)
+_PIPELINE_MODULES = (parse, chunk, lexical, abstracts, vocabulary)
 _LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "torch", "tiktoken", "numpy")
 
 Progress = Callable[[str, float], None]
@@ -263,7 +262,7 @@ def run_build(
         abbreviations = {k: v for doc in documents for k, v in doc.abbreviations.items()}
         # Sentences are embedded with their abbreviations spelled out: answer selection compares them with
         # the question's wording ("mesenchymal stem cells" for "MSCs"). Chunks keep their own wording for retrieval.
-        texts = [c.text for c in chunks] + [vocab.spelled_out(s, abbreviations) for _, s in sentences]
+        texts = [c.text for c in chunks] + [vocabulary.spelled_out(s, abbreviations) for _, s in sentences]
         if embedder is None and isinstance(encoder, BertQueryEncoder) and len(set(texts) - _cached_texts(texts, cache)) > FEW_TEXTS:
             encoder = load_embedder(settings.embed)  # sentence-transformers batches many texts faster
         vectors, embedded = embed_with_cache(texts, encoder, cache, settings.embed.batch_size, progress)

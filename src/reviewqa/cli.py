@@ -70,7 +70,6 @@ def _progress_bar() -> Callable[[str, float], None]:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import describe, run_build
     from .errors import ReviewQAError
-    from .errors import ModelUnavailable
 
     settings = settings_from_args(args)
     try:
