@@ -59,12 +59,13 @@ FIELD_COLUMNS: dict[str, dict[int, str]] = {
     "stage": {4: "Stage"},
 }
 
-# What a whole table is about, so "male in vitro" is Table 1 and "azoospermia models" Table 3.
+# What a whole table is about, so "male in vitro" is Table 1 and "azoospermia models" Table 3; clinical trials are in humans.
 # Table 1 (differentiation into male germ cells) is the review's in vitro arm of azoospermia therapy.
 TABLE_IMPLIES: dict[int, dict[str, str]] = {
     1: {"sex": "Male", "disease": "Azoospermia"},
     2: {"sex": "Female"},
     3: {"sex": "Male", "disease": "Azoospermia"},
+    4: {"species": "Human"},
 }
 
 # Fields whose cells can hold several values: "X and Y" there asks for rows with both.

@@ -1,20 +1,35 @@
 """Table questions: what a question asks of Tables 1–4, as a typed query.
 
-Questions. A question is a table question only with a table-ish intent: a mention of a
-table, or a list / count / distinct-values intent together with a condition, a study type
-or a table-specific field. Conditions are found with the same longest-match over the
-vocabulary plus the synonyms users type (case-insensitive, except short upper-case
-acronyms such as "US", "UC", "RA", "ED", which must be typed in capitals).
+Prose is the default. A question is a table question only when it asks for rows, a
+count or the values of a column ("which countries…", "trials by country", "female vs
+male trials", "which source is used most?") of something the tables record: a mention
+of a table, or conditions and a study type that a table can test. A question asking for
+an explanation, an overview or the review's judgement ("why…", "summarize…", "which
+source does the review suggest?") is not a table question, whatever values it names.
+
+Conditions are the vocabulary's values a question mentions (longest match, case-
+insensitive, except short upper-case acronyms such as "US", "UC", "RA", "ED"). A value
+after "not", "except", "other than", "excluding", "outside", "without"… is negated, and
+so are the values joined to it ("excluding umbilical cord and Wharton's jelly"). Two
+values of one column joined by "vs"/"versus"/"compared with", or "by <column>",
+"per <column>", ask for the count of rows per value of that column (the focus values
+first); "most", "fewest", "least"… order those counts.
 
 Choosing tables. Study-type words pick tables ("in vitro" → 1, 2; "in vivo"/"animal" → 3;
 "trial"/"clinical" → 4; "Table 3" → 3). Each table also implies some conditions: Table 1
 is male (the in vitro arm of azoospermia therapy), Table 2 female, Table 3 male azoospermia
-models. In Table 3 a species is the recipient ("in rats") unless the words make it the donor
-("from rats", "rat MSCs"); "follicular fluid" is the inducer unless followed by "MSCs"/"stem". Without study-type words every
-table that can test all conditions is answered, each as a part of the result (parts with
-no matching row are dropped unless all are empty). With study-type words (or in a follow-up),
-a condition the chosen table does not record matches nothing: the answer is empty and the
-summary says why ("Table 3 does not record country"), rather than silently dropping it.
+models, Table 4 human. In Table 3 a species is the recipient ("in rats") unless the words
+make it the donor ("from rats", "rat MSCs"); "follicular fluid" is the inducer unless
+followed by "MSCs"/"stem". A table that cannot test every condition is left out. When the
+question names a table (or a study type) that cannot test a condition, the answer is empty
+and says why ("Table 3 does not record country"); when no named table can, and none was
+named, it is not a table question.
+
+Follow-ups build on the previous query (the state): a value of a column already
+constrained replaces it ("and in guinea pigs?"); "which of them…", "only…" narrow; a
+yes/no question about "those"/"them" with a value ("are those autologous?") counts the
+previous rows by that value's column; "what sources did they use?" asks for a column of
+the previous rows.
 """
 
 from __future__ import annotations
@@ -27,19 +42,23 @@ from .records import TABLE_LABELS
 from .tabledata import FIELD_COLUMNS, MULTI_VALUED, TABLE_IMPLIES
 from .vocabulary import GROUPS, VOCABULARY, is_acronym, matcher, normalise_spelling
 
+
 @dataclass(frozen=True)
 class Condition:
-    """field ∈ values (any, or all when match_all), and/or a year range for Date."""
+    """field ∈ values (any, or all when match_all; none when negated), and/or a year range for Date."""
 
     field: str
     values: tuple[str, ...] = ()
     match_all: bool = False
     year_min: int | None = None
     year_max: int | None = None
+    negated: bool = False
 
     def matches(self, row_values: Sequence[str]) -> bool:
         if self.values:
             hits = [value in row_values for value in self.values]
+            if self.negated:
+                return not any(hits)
             if not (all(hits) if self.match_all else any(hits)):
                 return False
         if self.year_min is not None or self.year_max is not None:
@@ -50,8 +69,10 @@ class Condition:
         return True
 
     def describe(self) -> str:
-        """The test as a phrase after the column name: "= Rat", "= BMP4 and Retinoic acid", "≥ 2019"."""
+        """The test as a phrase after the column name: "= Rat", "≠ China", "= BMP4 and Retinoic acid", "≥ 2019"."""
         if self.values:
+            if self.negated:
+                return "≠ " + " or ".join(self.values)
             return "= " + (" and " if self.match_all else " or ").join(self.values)
         if self.year_min == self.year_max:
             return f"= {self.year_min}"
@@ -63,15 +84,16 @@ class Condition:
 
     def to_dict(self) -> dict:
         return {"field": self.field, "values": list(self.values), "match_all": self.match_all,
-                "year_min": self.year_min, "year_max": self.year_max}
+                "year_min": self.year_min, "year_max": self.year_max, "negated": self.negated}
 
     @classmethod
     def from_dict(cls, data: dict) -> Condition:
-        return cls(data["field"], tuple(data.get("values", ())), bool(data.get("match_all", False)),
-                   data.get("year_min"), data.get("year_max"))
+        return cls(str(data["field"]), tuple(map(str, data.get("values", ()))), bool(data.get("match_all", False)),
+                   data.get("year_min"), data.get("year_max"), bool(data.get("negated", False)))
 
 
 INTENTS = ("rows", "count", "values")
+ORDERS = ("", "most", "fewest")
 
 
 @dataclass(frozen=True)
@@ -81,17 +103,25 @@ class TableQuery:
     tables: tuple[int, ...]  # the tables to answer from, in order
     conditions: tuple[Condition, ...] = ()
     intent: str = "rows"  # one of INTENTS
-    values_field: str | None = None  # the field whose distinct values are asked for
+    values_field: str | None = None  # the field whose values are listed and counted (intent "values")
     untestable: tuple[str, ...] = ()  # condition fields the chosen tables do not record: nothing can match
+    focus: tuple[str, ...] = ()  # values of values_field the question singles out ("female vs male", "are those autologous?")
+    order: str = ""  # one of ORDERS: the value counts ordered for "most" / "fewest"
 
     def to_dict(self) -> dict:
         return {"tables": list(self.tables), "conditions": [c.to_dict() for c in self.conditions],
-                "intent": self.intent, "values_field": self.values_field, "untestable": list(self.untestable)}
+                "intent": self.intent, "values_field": self.values_field, "untestable": list(self.untestable),
+                "focus": list(self.focus), "order": self.order}
 
     @classmethod
     def from_dict(cls, data: dict) -> TableQuery:
-        return cls(tuple(data.get("tables", ())), tuple(Condition.from_dict(c) for c in data.get("conditions", ())),
-                   data.get("intent", "rows"), data.get("values_field"), tuple(data.get("untestable", ())))
+        intent = data.get("intent", "rows")
+        order = data.get("order", "")
+        return cls(tuple(int(t) for t in data.get("tables", ())),
+                   tuple(Condition.from_dict(c) for c in data.get("conditions", ())),
+                   intent if intent in INTENTS else "rows", data.get("values_field"),
+                   tuple(map(str, data.get("untestable", ()))), tuple(map(str, data.get("focus", ()))),
+                   order if order in ORDERS else "")
 
 
 # The state of a table conversation is simply the last query answered.
@@ -107,37 +137,59 @@ _TABLE_MENTION = re.compile(r"\btables?\s+([1-4])\b")
 _CLINICAL_TABLE = re.compile(r"\bclinical[- ]trials? table\b")
 
 _STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
-_COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b")
+_COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
 _ROWS = re.compile(rf"\b(?:which|what|any)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b|^(?:list|show|give|find|display|tabulate)\b"
                    r"|\bwhich of (?:those|them|these)\b")
-_FOLLOW_UP = re.compile(r"\b(?:those|them|these|of which|what about|how about|same)\b|^(?:and|but|only|now)\b")
+_FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|of which|what about|how about|same)\b|^(?:and|but|only|now|or)\b")
+_ANAPHOR = re.compile(r"\b(?:those|them|these|they|ones)\b")
+# A yes/no question about the previous rows ("are those autologous?", "were any of them in China?").
+_YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they)\b")
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
 _JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?)\b")
+# Asking for an explanation or an overview: prose, whatever values the question names.
+_PROSE_ASK = re.compile(r"\b(?:overview|summar\w*|explain\w*|describe|mechanisms?|how (?:do|does|did|can|could|is|are|were)"
+                        r"|what (?:does|did) the review (?:say|report|find|show)|tell me about|role of|evidence)\b")
 _QUESTION_START = re.compile(r"^(?:who|whom|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could"
                              r"|should|would|will|has|have|had|tell|explain|describe|summari[sz]e)\b")
 
-# Field nouns for "which countries", "what species", "how many inducers".
+# Field nouns for "which countries", "what species", "how many inducers", "by country".
 _VALUE_NOUNS: tuple[tuple[str, str], ...] = (
     ("country", r"countr(?:y|ies)|nations?"),
     ("donor species", r"donor species|donors"),
-    ("species", r"recipient species|species|hosts?|recipients?"),
+    # "which animals" names the column; "which animal models" is a study noun.
+    ("species", r"recipient species|species|hosts?|recipients?|animals?(?!\s+(?:models?|studies|study|experiments?|works?))"),
     ("inducer", r"inducers?|inducing (?:factors|agents)|induction methods?|scaffolds?|differentiation factors"),
-    ("source", r"(?:cell |tissue |msc )?sources?|tissues?"),
+    ("source", r"(?:cell |tissue |msc |mscs? )?sources?|tissues?"),
     # Bare "models" is a study noun ("how many animal models…" counts rows), not a field noun.
     ("model", r"modell?ing(?: methods?)?|(?:injury|disease|azoospermia) models?|models? of (?:azoospermia|injury|infertility)"),
     ("transplantation", r"transplantation(?: types?)?|transplant types?"),
     ("therapeutic", r"therapeutics?|therapeutic forms?"),
-    ("phase", r"phases"),
-    ("stage", r"stages|status(?:es)?"),
+    ("phase", r"phases?"),
+    ("stage", r"stages?|status(?:es)?"),
     ("disease", r"diseases?|conditions|indications|syndromes?|disorders"),
     ("date", r"years|dates"),
-    ("age", r"(?:source )?ages"),
-    ("sex", r"sexes|genders"),
+    ("age", r"(?:source )?ages?"),
+    ("sex", r"sex(?:es)?|genders?"),
 )
-_VALUES = re.compile(r"\b(?:which|what|list|name|how many)\s+(?:\S+\s+){0,2}?(?P<noun>"
-                     + "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(_VALUE_NOUNS)) + r")\b")
+_NOUN_GROUPS = "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(_VALUE_NOUNS))
+# "which countries", "how many inducers", "the most common source" (a superlative names the column too).
+_VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|fewest|least \w+)\s+(?:\S+\s+){0,2}?(?P<noun>"
+                     + _NOUN_GROUPS + r")\b")
+_GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b")
 # Fields specific enough to the tables that asking for their values is a table question by itself.
 _TABLE_SPECIFIC_FIELDS = {"inducer", "model", "transplantation", "therapeutic", "phase", "stage", "donor species"}
+_MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|top)\b")
+_FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b")
+_VERSUS = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against)\s*$")
+_VERSUS_WITH_CUE = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,)\s*$")
+_COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution)\b")
+
+# A negation cue a few words before a value: "not in China", "other than bone marrow", "did not use busulfan".
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:not|non|no|never|except|excluding|exclude|excluded|other than|apart from|besides|outside(?: of)?|without"
+    r"|but not|rather than|instead of)\b(?:\s+\S+){0,2}\s*[-\s]?$")
+_NEGATION_WORDS = re.compile(r"\b(?:n't|not|non|no|never|except|excluding|exclude|other than|apart from|besides|outside|without)\b")
+_JOINED = re.compile(r"^\s*(?:,|and|or|nor|&|/|,\s*and|,\s*or)\s*$")
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _PHASE = re.compile(r"\bphases?\s*(?P<a>iv|i{1,3}|[1-4])(?:\s*(?P<sep>/|&|,|-|and|or)\s*(?:phase\s*)?(?P<b>iv|i{1,3}|[1-4]))?\b")
@@ -171,60 +223,101 @@ _QUESTION_MATCHER = matcher(_question_pairs())
 
 
 @dataclass(frozen=True)
-class _Mention:
+class Mention:
+    """A value of the vocabulary named in a question, where it stands and whether it is negated."""
+
     field: str
     labels: tuple[str, ...]
     start: int
     end: int
+    negated: bool = False
 
 
-def _mentions(text: str) -> list[_Mention]:
-    """Vocabulary mentions in a question, longest first at each word start."""
+def mentions(text: str) -> list[Mention]:
+    """Vocabulary mentions in a question, longest first at each word start, with negation marked."""
     lowered = text.lower()
-    found: list[_Mention] = []
+    found: list[Mention] = []
     position = 0
     while position < len(text):
         if position == 0 or not text[position - 1].isalnum():
             match = _QUESTION_MATCHER.match_at(text, lowered, position)
             if match:
                 end, (vocabulary, labels) = match
-                found.append(_Mention(vocabulary, labels, position, end))
+                found.append(Mention(vocabulary, labels, position, end))
                 position = end
                 continue
         position += 1
-    return found
+    return _with_negation(text, found)
 
 
-def _species_field(text: str, mention: _Mention) -> str:
+def _with_negation(text: str, found: list[Mention]) -> list[Mention]:
+    """Mark a mention negated when a cue stands just before it, or when it is joined to a negated one."""
+    lowered = text.lower()
+    marked: list[Mention] = []
+    for i, mention in enumerate(found):
+        gap_start = found[i - 1].end if i else 0
+        gap = lowered[gap_start:mention.start]
+        negated = bool(_NEGATION_BEFORE.search(gap)) or (
+            i > 0 and marked[-1].negated and marked[-1].field == mention.field and bool(_JOINED.match(gap)))
+        marked.append(replace(mention, negated=negated))
+    return marked
+
+
+def _species_field(text: str, mention: Mention) -> str:
     before, after = text[: mention.start].lower(), text[mention.end:].lower()
     if _DONOR_BEFORE.search(before) or _DONOR_AFTER.match(after):
         return "donor species"
     return "species"
 
 
-def _joined_by_and(text: str, mentions: list[_Mention]) -> bool:
+def _field_of(text: str, mention: Mention) -> tuple[str, Mention]:
+    """The condition field a mention tests: species split into donor and recipient; a source term before "MSCs" is a source."""
+    name = _species_field(text, mention) if mention.field == "species" else mention.field
+    if mention.labels[0] in _SOURCE_LABELS and _SOURCE_AFTER.match(text[mention.end:].lower()):
+        return "source", replace(mention, labels=mention.labels[:1])
+    return name, mention
+
+
+def _joined_by_and(text: str, mentions: Sequence[Mention]) -> bool:
     gaps = [text[a.end:b.start].lower() for a, b in zip(mentions, mentions[1:])]
     return any(re.search(r"\b(?:and|with|plus|both)\b", gap) for gap in gaps) and not any(" or " in f" {gap} " for gap in gaps)
 
 
-def _conditions(text: str, mentions: Sequence[_Mention]) -> list[Condition]:
-    by_field: dict[str, list[_Mention]] = {}
-    for mention in mentions:
-        name = _species_field(text, mention) if mention.field == "species" else mention.field
-        if mention.labels[0] in _SOURCE_LABELS and _SOURCE_AFTER.match(text[mention.end:].lower()):
-            name, mention = "source", replace(mention, labels=mention.labels[:1])
-        by_field.setdefault(name, []).append(mention)
-    conditions = []
-    for name, mentions in by_field.items():
-        labels = tuple(dict.fromkeys(label for mention in mentions for label in mention.labels))
-        match_all = name in MULTI_VALUED and len(mentions) > 1 and _joined_by_and(text, mentions)
-        conditions.append(Condition(name, labels, match_all))
+def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
+    """Mentions of one field set against each other: "female vs male", or "autologous or allogeneic" in a
+    question that compares ("compare…", "breakdown…")."""
+    gaps = [text[a.end:b.start].lower() for a, b in zip(mentions, mentions[1:])]
+    pattern = _VERSUS_WITH_CUE if compare else _VERSUS
+    return bool(gaps) and all(pattern.match(gap) for gap in gaps)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    conditions: list[Condition]
+    compared: tuple[str, tuple[str, ...]] | None  # (field, values) set against each other
+
+
+def _conditions(text: str, found: Sequence[Mention], compare: bool) -> _Reading:
+    by_field: dict[tuple[str, bool], list[Mention]] = {}
+    for mention in found:
+        name, mention = _field_of(text, mention)
+        by_field.setdefault((name, mention.negated), []).append(mention)
+    conditions, compared = [], None
+    for (name, negated), group in by_field.items():
+        labels = tuple(dict.fromkeys(label for mention in group for label in mention.labels))
+        if not negated and len(labels) > 1 and compared is None and _versus(text, group, compare):
+            compared = (name, labels)
+            continue
+        match_all = not negated and name in MULTI_VALUED and len(group) > 1 and _joined_by_and(text, group)
+        conditions.append(Condition(name, labels, match_all, negated=negated))
     phase = _PHASE.search(text.lower())
     if phase:
         phases = tuple(dict.fromkeys(_ROMAN.get(p, p) for p in (phase["a"], phase["b"]) if p))
-        conditions.append(Condition("phase", phases, match_all=len(phases) > 1 and phase["sep"] != "or"))
+        negated = bool(_NEGATION_BEFORE.search(text.lower()[: phase.start()]))
+        conditions.append(Condition("phase", phases, match_all=len(phases) > 1 and phase["sep"] != "or" and not negated,
+                                    negated=negated))
     conditions.extend(_year_conditions(text.lower()))
-    return conditions
+    return _Reading(conditions, compared)
 
 
 def _year_conditions(text: str) -> list[Condition]:
@@ -244,15 +337,23 @@ def _year_conditions(text: str) -> list[Condition]:
     return [Condition("date", year_min=low, year_max=high)]
 
 
-def _values_field(text: str, mentions: Sequence[_Mention]) -> str | None:
-    """The field named by "which countries", "what species"…; words inside a vocabulary mention
-    ("which adipose tissue studies") do not count."""
-    for mention in mentions:
+def _masked(text: str, found: Sequence[Mention]) -> str:
+    """The text with vocabulary mentions blanked, so "which adipose tissue studies" names no field."""
+    for mention in found:
         text = text[: mention.start] + "_" * (mention.end - mention.start) + text[mention.end:]
-    match = _VALUES.search(text)
+    return text
+
+
+def _noun_field(match: re.Match | None) -> str | None:
     if not match:
         return None
     return next(name for i, (name, _) in enumerate(_VALUE_NOUNS) if match[f"f{i}"])
+
+
+def _values_field(text: str, found: Sequence[Mention]) -> str | None:
+    """The field named by "which countries", "what species", "trials by country"…"""
+    masked = _masked(text, found)
+    return _noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked))
 
 
 def _study_tables(text: str) -> tuple[int, ...]:
@@ -280,13 +381,16 @@ def _choose_tables(candidates: tuple[int, ...], conditions: Sequence[Condition],
     """The tables to answer from, and the condition fields none of them records (study type given only)."""
     needed = list(conditions)
     if values_field:
-        needed.append(Condition(values_field))
+        # The asked-for column must be a column of the table, not merely implied by it.
+        candidates = tuple(t for t in candidates if t in FIELD_COLUMNS.get(values_field, {})) or (candidates if explicit else ())
     testing_all = tuple(t for t in candidates if all(_can_test(t, c) for c in needed))
     if testing_all or not explicit:
         return testing_all, ()
     # The study type named tables that lack a field: answer from them, emptily, and say which field.
     chosen = tuple(t for t in candidates if all(_can_test(t, c) is not False for c in needed))
-    untestable = tuple(c.field for c in needed if any(_can_test(t, c) is None for t in chosen))
+    untestable = tuple(dict.fromkeys(c.field for c in needed if any(_can_test(t, c) is None for t in chosen)))
+    if values_field and any(t not in FIELD_COLUMNS.get(values_field, {}) for t in chosen):
+        untestable += (values_field,)
     return chosen, untestable
 
 
@@ -296,51 +400,81 @@ def _merge(previous: Sequence[Condition], new: Sequence[Condition]) -> tuple[Con
     return tuple(c for c in previous if c.field not in replaced) + tuple(new)
 
 
+def _intent(lowered: str, values_field: str | None) -> str | None:
+    if values_field:  # "how many countries" asks for the countries, counted
+        return "values"
+    if _COUNT.search(lowered):
+        return "count"
+    if _ROWS.search(lowered):
+        return "rows"
+    return None
+
+
+def _order(lowered: str) -> str:
+    if _FEWEST.search(lowered):
+        return "fewest"
+    if _MOST.search(lowered):
+        return "most"
+    return ""
+
+
 def parse_table_question(question: str, state: TableState | None = None) -> TableQuery | None:
     """The table query a question asks, or None when it is not a table question."""
     text = normalise_spelling(question).rstrip("?.! ")
     lowered = text.lower()
-    mentions = _mentions(text)
-    conditions = _conditions(text, mentions)
+    found = mentions(text)
+    compare = bool(_COMPARE.search(lowered))
+    reading = _conditions(text, found, compare)
+    conditions = reading.conditions
     study_tables = _study_tables(lowered)
-    values_field = _values_field(lowered, mentions)
-    if values_field:  # "how many countries" asks for the countries, counted
-        intent = "values"
-    elif _COUNT.search(lowered):
-        intent = "count"
-    elif _ROWS.search(lowered):
-        intent = "rows"
-    else:
-        intent = None
-
+    values_field = _values_field(lowered, found)
+    focus: tuple[str, ...] = ()
+    if reading.compared:  # "female vs male trials": rows per value of that column
+        values_field, focus = reading.compared
+    order = _order(lowered) if values_field else ""
+    intent = _intent(lowered, values_field)
     mentions_table = bool(_TABLE_MENTION.search(lowered) or _CLINICAL_TABLE.search(lowered))
-    has_subject = bool(conditions or study_tables)
-    is_follow_up = state is not None and (
-        bool(_FOLLOW_UP.search(lowered)) or (intent is not None and not has_subject and len(lowered.split()) <= 6)
-    )
-    if is_follow_up:
-        if not (intent or conditions or study_tables):
-            return None
-        conditions = list(_merge(state.conditions, conditions))
-        if intent is None:
-            intent, values_field = state.intent, state.values_field
-        study_tables = study_tables or state.tables
-        explicit = True
-    else:
-        keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered)
-        if _JUDGEMENT.search(lowered) and not mentions_table:
-            return None
-        is_table_question = mentions_table or (
-            intent is not None
-            and (has_subject or (intent == "values" and values_field in _TABLE_SPECIFIC_FIELDS))
-            and (intent != "count" or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or mentions_table)
-        ) or (keyword_query and conditions and (study_tables or len(conditions) > 1))
-        if not is_table_question:
-            return None
-        intent = intent or "rows"
-        explicit = bool(study_tables)
-    candidates = study_tables or tuple(TABLE_LABELS)
-    tables, untestable = _choose_tables(candidates, conditions, values_field, explicit)
-    return TableQuery(tables, tuple(conditions), intent, values_field, untestable)
+    has_subject = bool(conditions or study_tables or focus)
+
+    if state is not None and _is_follow_up(lowered, intent, has_subject):
+        return _follow_up(lowered, state, conditions, study_tables, intent, values_field, focus, order)
+    if _JUDGEMENT.search(lowered) and not mentions_table:
+        return None
+    if _PROSE_ASK.search(lowered) and not mentions_table and intent not in ("count", "values"):
+        return None
+    keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered)
+    is_table_question = mentions_table or bool(focus) or (
+        intent is not None
+        and (has_subject or (intent == "values" and values_field in _TABLE_SPECIFIC_FIELDS))
+        and (intent != "count" or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or mentions_table)
+    ) or (keyword_query and conditions and (study_tables or len(conditions) > 1))
+    if not is_table_question:
+        return None
+    explicit = bool(study_tables)
+    tables, untestable = _choose_tables(study_tables or tuple(TABLE_LABELS), conditions, values_field, explicit)
+    if not tables:
+        return None  # no table records what is asked: the prose answers
+    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order)
 
 
+def _is_follow_up(lowered: str, intent: str | None, has_subject: bool) -> bool:
+    return bool(_FOLLOW_UP.search(lowered)) or (intent is not None and not has_subject and len(lowered.split()) <= 6)
+
+
+def _follow_up(lowered: str, state: TableState, conditions: list[Condition], study_tables: tuple[int, ...],
+               intent: str | None, values_field: str | None, focus: tuple[str, ...], order: str) -> TableQuery | None:
+    """A question read against the previous table query."""
+    if not (intent or conditions or study_tables or values_field):
+        return None
+    if _YES_NO_ABOUT_THEM.match(lowered) and conditions and not values_field:
+        # "are those autologous?": the previous rows counted by the column of the value asked about.
+        asked = conditions[-1]
+        conditions = conditions[:-1]
+        intent, values_field, focus = "values", asked.field, asked.values
+    merged = list(_merge(state.conditions, conditions))
+    if intent is None:
+        intent, values_field, focus, order = state.intent, state.values_field, focus or state.focus, order or state.order
+    tables, untestable = _choose_tables(study_tables or state.tables, merged, values_field, explicit=True)
+    if not tables:
+        return None
+    return TableQuery(tables, tuple(merged), intent, values_field, untestable, focus, order)
