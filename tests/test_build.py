@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewqa.answer import to_json
+from reviewqa.render import to_json, to_markdown
 from reviewqa.assistant import Assistant
 from reviewqa.build import build_lock, run_build
 from reviewqa.errors import BuildFailed, CorpusProblem
@@ -30,7 +30,9 @@ def test_abstracts_are_indexed_under_their_reference(scratch, embedder):
     data = to_json(answer)
     kinds = {p["kind"] for p in data["passages"][:5]}
     assert {"abstract", "table_row"} <= kinds  # the abstract and the review's table row about the study
-    assert "Abstract of [121]" in answer.text and [c["ref"] for c in data["citations"]] == [121]
+    card = next(block for block in data["blocks"] if block["type"] == "reference")
+    assert card["ref"] == 121 and "Placeholder" in card["abstract"] and "Abstract: " in data["answer"]
+    assert data["citations"][0]["ref"] == 121
 
 
 def test_bad_corpus_files_are_skipped_by_name(scratch, embedder):
@@ -70,10 +72,10 @@ def test_second_build_is_refused_while_one_runs(scratch, embedder):
 def test_running_assistant_switches_to_a_new_build(scratch, embedder):
     run_build(scratch, embedder=embedder)
     assistant = Assistant(scratch, embedder=embedder)
-    old = assistant.index.manifest.build_id
+    old = assistant.evidence.index.manifest.build_id
     assert not assistant.reload_if_changed()
     review = next((scratch.corpus_dir / "review").glob("*.txt"))
     review.write_text(review.read_text(encoding="utf-8").replace("small and flabby", "small and soft"), encoding="utf-8")
     run_build(scratch, embedder=embedder)
-    assert assistant.reload_if_changed() and assistant.index.manifest.build_id != old
-    assert "small and soft" in assistant.ask("How do the testicles feel on palpation in NOA?").text
+    assert assistant.reload_if_changed() and assistant.evidence.index.manifest.build_id != old
+    assert "small and soft" in to_markdown(assistant.ask("How do the testicles feel on palpation in NOA?"))

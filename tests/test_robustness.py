@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from reviewqa.errors import QuestionRejected
+from reviewqa.render import to_markdown
 from reviewqa.build import build_lock, run_build
 from reviewqa.store import current_build, read_index
 
@@ -105,10 +106,11 @@ def test_any_question_gets_a_well_formed_answer_or_a_polite_refusal(assistant, q
     except QuestionRejected as refusal:
         assert str(refusal) and str(refusal)[0].isupper()
         return
-    assert isinstance(answer.text, str) and answer.text
+    text = to_markdown(answer)
+    assert isinstance(text, str) and text and answer.blocks
     assert len(answer.passages) >= 10 and all(p.kind in KINDS for p in answer.passages)
     for citation in answer.citations:
-        assert citation.entry == assistant.references[citation.ref].entry  # only real references are cited
+        assert citation.entry == assistant.evidence.references[citation.ref].entry  # only real references are cited
     cited = [c.ref for c in answer.citations]
     assert len(cited) == len(set(cited))
-    assert "<script>" not in answer.text  # the question is never echoed into the answer as markup
+    assert "<script>" not in text  # the question is never echoed into the answer as markup

@@ -47,16 +47,24 @@ def test_missing_index_is_refused_with_the_build_command(tmp_path, embedder):
         Assistant(settings, embedder=embedder)
 
 
-def test_stale_index_is_refused(index_copy, tmp_path, embedder):
+def test_stale_index_is_served_with_a_warning_and_refused_when_strict(index_copy, tmp_path, embedder):
     corpus = tmp_path / "corpus"
     shutil.copytree(index_copy.corpus_dir, corpus)
     review = next((corpus / "review").glob("*.txt"))
     review.write_text(review.read_text(encoding="utf-8").replace("small and flabby", "small and soft"), encoding="utf-8")
     settings = load_settings({("corpus_dir",): corpus, ("index_dir",): index_copy.index_dir}, environ={})
     status = index_status(settings)
-    assert status.stale and not status.ok
-    with pytest.raises(IndexProblem, match=r"stale.*reviewqa build"):
-        Assistant(settings, embedder=embedder)
+    assert status.stale and status.ok and status.changes == ("corpus",) and "reviewqa build" in status.message
+    assistant = Assistant(settings, embedder=embedder)
+    assert assistant.status.stale and assistant.ask("What is NOA?").covered  # answered from the old build
+    with pytest.raises(IndexProblem, match=r"out of date.*reviewqa build"):
+        Assistant(settings, embedder=embedder, strict=True)
+
+
+def test_index_built_elsewhere_is_judged_against_its_own_corpus(index_copy, embedder):
+    settings = load_settings({("index_dir",): index_copy.index_dir}, environ={})  # no corpus given: the manifest's
+    status = index_status(settings)
+    assert status.current and status.corpus_dir == index_copy.corpus_dir.resolve()
 
 
 def test_changed_chunk_settings_make_the_index_stale(index_copy):

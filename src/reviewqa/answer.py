@@ -1,35 +1,111 @@
-"""Ranked passages → an extractive, cited answer.
+"""Reading + ranked passages → a typed, cited answer.
 
-The answer quotes the corpus: the sentences of the top passages that best match
-the question (by their precomputed embeddings and by shared words), in the
-order the review gives them, each with its own citation markers; table rows are
-shown as a table. Only the framing words are ours. When even the best passage
-is far from the question, the answer says so instead of guessing.
+An answer is a tuple of blocks, rendered only at the edge (render.py, the app):
+  Summary        a line in our own words: a table's summary, a trial's row in words
+  Prose          quoted sentences of the review (or of an abstract), each with its own markers
+  TableBlock     rows of one table query or of one quoted table, as data
+  ReferenceCard  a cited work: its entry and link, what in the review cites it, its abstract
+  Notice         why a question is declined, or that the index is stale
+
+The key fact leads. For a fact, the best sentence comes first and a further sentence joins only
+when it scores close to the best, says something new and the answer stays short. Tables answer
+with their summary line first. Summaries, comparisons and limitations are built from the review's
+own sentences, one cited line per strand or side. Nothing is quoted from administrative text
+(funding, contributions, abbreviations) unless the question asks for it by name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
-from . import lexical
+from . import lexical, tableanswer
+from .abstain import Coverage, salient_words
 from .config import AnswerSettings
-from .records import Chunk, Document, Reference, expand_citations
+from .evidence import Evidence, ScoredSentence, Sentence
+from .records import Reference, TableRow
 from .retrieve import Hit
-from .store import IndexData
+from .tableanswer import TableResult
+from .tabledata import type_table
+from .understand import STRANDS, Query, Reading
+from .vocabulary import expand_query
 
-NOT_COVERED = "The review does not seem to cover this question; the nearest passages are listed below."
-_LEXICAL_WEIGHT = 0.35  # how much shared words add to a sentence's cosine similarity
-_RANK_PRIOR = 0.04  # small preference for sentences from higher-ranked passages
-_MARGIN = 0.15  # sentences within this much of the best one are worth quoting
-_SECOND_FLOOR = 0.45  # one more unit this good is quoted too: the best match is often only the lead-in
-_QUOTABLE = ("prose", "abstract", "table_row")
-# A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"),
-# often without repeating the question's words: it is quoted along with a quoted predecessor.
-_CONCLUDES_RE = re.compile(r"^(As a result|Therefore|Thus|Hence|Consequently|Accordingly)\b")
+# A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
+# sentence brings the conclusion that follows it, and a quoted conclusion brings what it concludes from.
+_CONCLUDES = re.compile(r"^(?:As a result|Therefore|Thus|Hence|Consequently|Accordingly)\b")
+# A sentence opening like this leans on the one before ("These cells survive…"): quoted, it brings it along.
+_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This|They|It|Such|He|She)\b")
+# The review's own statements of what is missing or uncertain, and of advantages and risks.
+_GAP_CUES = re.compile(
+    r"\b(?:lack|no (?:studies|study|clinical trial|long-term)|not (?:easy|been|fully|responding)|needs? (?:more|evaluation)"
+    r"|difficult|unclear|unknown|limited|concern|challenge|however|only (?:ways?|choice)|has remained)\w*", re.IGNORECASE)
+_RISK_CUES = re.compile(r"\b(?:risks?|tumor\w*|tumour\w*|fibrosis|proinflammatory|traumatic|complications?|side effects?"
+                        r"|concern|decrease with age|negative effects?|contamination|serious)\b", re.IGNORECASE)
+_ADVANTAGE_CUES = re.compile(r"\b(?:advantages?|easier|safer|promising|popular|preferable|ideal|low immunogenicity|free from"
+                             r"|comparable|efficient|suggest|high (?:differentiation|proliferative)|availability|unlimited)\b",
+                             re.IGNORECASE)
+_CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
+CLOSEST_LEAD = "The closest the review comes:"
+_TRIAL_COLUMNS = {  # words asking for one column of a trial's row
+    "Stage": re.compile(r"\b(?:status|stage|recruit\w*|completed?|active|ongoing|finished)\b"),
+    "Phase": re.compile(r"\bphases?\b"),
+    "Country": re.compile(r"\b(?:where|country|countries|location|located)\b"),
+    "Date": re.compile(r"\b(?:when|year|date|started|registered)\b"),
+    "Source": re.compile(r"\b(?:source|cells?|msc)\b"),
+    "Disease/syndrome": re.compile(r"\b(?:disease|condition|indication|syndrome|for what|treat\w*)\b"),
+    "Transplantation": re.compile(r"\b(?:autologous|allogeneic|transplant\w*)\b"),
+    "Sex": re.compile(r"\b(?:sex|men|women|male|female)\b"),
+}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One quoted unit: a sentence as the corpus has it, with its own markers."""
+
+    text: str
+    refs: tuple[int, ...]
+    passage: str  # id of the passage it comes from
+    source: str  # its section, or "Abstract of [n]"
+    label: str = ""  # a lead-in for synthesis lines ("Animal models", "Adipose tissue")
+
+
+@dataclass(frozen=True)
+class Summary:
+    text: str
+    refs: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prose:
+    quotes: tuple[Quote, ...]
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    result: TableResult
+    shown: int  # rows written into the answer's text; the app shows them all
+
+
+@dataclass(frozen=True)
+class ReferenceCard:
+    reference: Reference
+    url: str | None
+    citing: tuple[Quote, ...]  # sentences of the review citing the work
+    rows: tuple[TableResult, ...]  # table rows citing it, one result per table
+    abstract: str  # its abstract, when one is indexed
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    kind: str = "declined"  # "declined", "stale", "info"
+
+
+Block = Summary | Prose | TableBlock | ReferenceCard | Notice
 
 
 @dataclass(frozen=True)
@@ -37,10 +113,7 @@ class Citation:
     ref: int
     entry: str
     doi: str | None
-
-    @property
-    def url(self) -> str | None:
-        return f"https://doi.org/{self.doi}" if self.doi else None
+    url: str | None
 
 
 @dataclass(frozen=True)
@@ -52,212 +125,391 @@ class Passage:
     score: float
     similarity: float
     refs: tuple[int, ...]
-    used: tuple[str, ...] = ()  # sentences of this passage quoted in the answer
+    used: tuple[str, ...] = ()  # its sentences the answer quotes
     cells: tuple[tuple[str, str], ...] = ()
     ref: int | None = None
 
 
 @dataclass(frozen=True)
-class TableBlock:
-    section: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
 class Answer:
     question: str
-    text: str  # markdown with inline [n] markers
+    reading: Reading
+    blocks: tuple[Block, ...]
     covered: bool
     citations: tuple[Citation, ...]
     passages: tuple[Passage, ...]
-    tables: tuple[TableBlock, ...] = ()
-    interpreted: str = ""  # how a follow-up was read, when it differs from the question
-    table: dict[str, Any] | None = None  # exact table answer (see tables.py), when the question is one
+    table: TableResult | None = None  # the exact table result, when the question is a table question
     timings_ms: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def intent(self) -> str:
+        return self.reading.intent if self.covered else "out_of_scope"
 
-def reference_lookup(documents: list[Document]) -> dict[int, Reference]:
-    return {ref.number: ref for doc in documents for ref in doc.references}
-
-
-Focus = Callable[[Chunk, str], bool]
-
-
-def focus_on(refs: Sequence[int], codes: Sequence[str]) -> Focus | None:
-    """What makes a unit relevant to a question about named works or trial codes: citing one, or naming one."""
-    if not refs and not codes:
-        return None
-    wanted_refs, wanted_codes = set(refs), [code.upper() for code in codes]
-
-    def relevant(chunk: Chunk, sentence: str) -> bool:
-        own = (chunk.ref,) if chunk.kind == "abstract" else expand_citations(sentence) if chunk.kind == "prose" else chunk.refs
-        return bool(wanted_refs & set(own)) or any(code in sentence.upper() for code in wanted_codes)
-
-    return relevant
+    @property
+    def interpreted(self) -> str:
+        """How a follow-up was read, when that differs from the question."""
+        return self.reading.text if self.reading.text != self.question else ""
 
 
-def _unit_scores(question_tokens: set[str], query_vector: np.ndarray, hits: list[Hit], index: IndexData,
-                 focus: Focus | None) -> list[tuple[float, int, int]]:
-    """(score, chunk position, sentence number) for every quotable unit among `hits`: the
-    sentences of prose passages and whole table rows, scored alike (cosine + shared words).
-    With a `focus`, only the units it finds relevant."""
-    scored = []
-    for rank, hit in enumerate(hits):
-        if hit.chunk.kind not in _QUOTABLE:
-            continue
-        rows = np.flatnonzero(index.sentence_chunks == hit.position)
-        similarities = index.sentence_vectors[rows] @ query_vector
-        for number, similarity in enumerate(similarities):
-            if focus and not focus(hit.chunk, hit.chunk.sentences[number]):
-                continue
-            words = set(lexical.tokenize(hit.chunk.sentences[number]))
-            overlap = len(question_tokens & words) / len(question_tokens) if question_tokens else 0.0
-            scored.append((float(similarity) + _LEXICAL_WEIGHT * overlap + _RANK_PRIOR / (1 + rank), hit.position, number))
-    return scored
+# --- helpers -------------------------------------------------------------------------------
 
 
-def _pick_units(scored: list[tuple[float, int, int]], index: IndexData, settings: AnswerSettings,
-                margin: float = _MARGIN) -> list[tuple[int, int]]:
-    """The best units (distinct texts) within a margin of the best one, in reading order."""
-    if not scored:
+def _quote(evidence: Evidence, sentence: Sentence, label: str = "") -> Quote:
+    chunk = evidence.index.chunks[sentence.chunk]
+    source = f"Abstract of [{chunk.ref}]" if chunk.kind == "abstract" and chunk.ref else chunk.section
+    return Quote(sentence.text, sentence.refs, chunk.id, source, label)
+
+
+def _is_row(evidence: Evidence, sentence: Sentence) -> bool:
+    return evidence.index.chunks[sentence.chunk].kind == "table_row"
+
+
+def _rows_of(evidence: Evidence, sentences: Sequence[Sentence]) -> tuple[TableResult, ...]:
+    """Quoted table rows as one TableResult per table, in the order the tables first appear."""
+    by_table: dict[int, list[TableRow]] = {}
+    tables = {table.number: table for table in evidence.tables}
+    for sentence in sentences:
+        chunk = evidence.index.chunks[sentence.chunk]
+        table = tables.get(chunk.table)
+        row = next((r for r in table.rows if r.index == chunk.row), None) if table else None
+        if row is not None and row not in by_table.setdefault(table.number, []):
+            by_table[table.number].append(row)
+    return tuple(tableanswer.quoted_rows(tables[number], rows) for number, rows in by_table.items())
+
+
+def _vector(evidence: Evidence, sentence: Sentence) -> np.ndarray:
+    return evidence.index.sentence_vectors[sentence.row]
+
+
+def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings,
+            limit: int | None = None) -> list[Sentence]:
+    """The best sentence, then those close to it that add something new, within the length budget; a sentence that
+    leans on its predecessor brings it along (just before it)."""
+    if not candidates:
         return []
-    scored.sort(reverse=True)
-    best = scored[0][0]
-    chosen, texts, extra_taken = [], set(), False
-    for score, position, number in scored:
-        within = score >= best - margin
-        extra = not extra_taken and score >= _SECOND_FLOOR
-        if len(chosen) >= settings.max_sentences or not (within or extra):
-            break
-        text = index.chunks[position].sentences[number]
-        if text in texts:
+    limit = limit or settings.max_sentences
+    best = candidates[0].score
+    chosen: list[Sentence] = []
+    length = 0
+    for item in candidates:
+        sentence = item.sentence
+        if chosen and (len(chosen) >= limit or item.score < best - settings.extra_margin
+                       or length + len(sentence.text) > settings.max_chars):
             continue
-        extra_taken = extra_taken or not within
-        texts.add(text)
-        chosen.append((position, number))
-        sentences = index.chunks[position].sentences
-        if number + 1 < len(sentences) and _CONCLUDES_RE.match(sentences[number + 1]) and sentences[number + 1] not in texts:
-            texts.add(sentences[number + 1])
-            chosen.append((position, number + 1))
-    return sorted(chosen)
+        # Rows of a table read alike but each is its own fact: only sentences can repeat one another.
+        if not _is_row(evidence, sentence) and any(
+                float(_vector(evidence, sentence) @ _vector(evidence, other)) > settings.redundancy for other in chosen):
+            continue
+        group = [s for s in _with_context(sentence, evidence) if s not in chosen]
+        chosen.extend(group)
+        length += sum(len(s.text) for s in group)
+    return chosen
 
 
-def _quote(chunk: Chunk, sentences: list[str]) -> str:
-    """Sentences of one passage as quoted; an abstract's words are labelled with the work they come from."""
-    text = " ".join(sentences)
-    return f"Abstract of [{chunk.ref}]: {text}" if chunk.kind == "abstract" and chunk.ref else text
+def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
+    """The sentence with the neighbour it needs to be read: what a conclusion or a "These…" leans on, and the
+    conclusion drawn right after it."""
+    siblings = evidence.by_chunk[sentence.chunk]
+    group = [sentence]
+    if sentence.number > 0 and (_CONCLUDES.match(sentence.text) or _LEANS_ON_PREVIOUS.match(sentence.text)):
+        group.insert(0, siblings[sentence.number - 1])
+    if sentence.number + 1 < len(siblings) and _CONCLUDES.match(siblings[sentence.number + 1].text):
+        group.append(siblings[sentence.number + 1])
+    return group
 
 
-def _table_blocks(chunks: list[Chunk]) -> tuple[TableBlock, ...]:
-    rows_by_table: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {}
-    for chunk in chunks:
-        columns = tuple(column for column, _ in chunk.cells)
-        rows_by_table.setdefault(chunk.section, (columns, []))[1].append(tuple(value for _, value in chunk.cells))
-    return tuple(TableBlock(section, columns, tuple(rows)) for section, (columns, rows) in rows_by_table.items())
+def _prose_and_rows(chosen: Sequence[Sentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    """Chosen sentences as a Prose block; table rows among them as tables after it (before it when a row leads)."""
+    prose = [s for s in chosen if not _is_row(evidence, s)]
+    rows = [s for s in chosen if _is_row(evidence, s)]
+    blocks: list[Block] = []
+    if prose:
+        blocks.append(Prose(tuple(_quote(evidence, s) for s in prose)))
+    tables = [TableBlock(result, min(result.count, settings.table_rows)) for result in _rows_of(evidence, rows)]
+    return tables + blocks if chosen and _is_row(evidence, chosen[0]) else blocks + tables
 
 
-def markdown_table(columns: tuple[str, ...] | list[str], rows) -> str:
-    def cell(value: str) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+def _mentions_word(sentence: Sentence, stems: set[str]) -> bool:
+    return bool(stems & sentence.words)
 
 
-def citations_for(text: str, references: dict[int, Reference]) -> tuple[Citation, ...]:
-    """The references cited in `text`, in order of first appearance."""
-    return tuple(
-        Citation(n, references[n].entry, references[n].doi) for n in expand_citations(text) if n in references
-    )
+# --- composers, one per kind of answer -----------------------------------------------------
 
 
-def compose(
-    question: str,
-    query_words: list[str],
-    query_vector: np.ndarray,
-    hits: list[Hit],
-    index: IndexData,
-    references: dict[int, Reference],
-    settings: AnswerSettings,
-    table: dict[str, Any] | None = None,
-    focus: Focus | None = None,
-) -> Answer:
-    """An extractive answer from `hits` for `question` (`query_words`: its lexical tokens, as expanded for matching).
-    An exact `table` result (tables.to_json) with matching rows is the answer; the passages stay as evidence.
-    With a `focus` (see focus_on), only the units it finds relevant are quoted, if any are at hand."""
-    top = hits[: settings.passages]
-    exact = table is not None and table["count"] > 0
-    citing = [hit for hit in top if focus and hit.chunk.kind != "reference" and any(focus(hit.chunk, s) for s in hit.chunk.sentences)]
-    top = citing or top
-    covered = exact or bool(citing) or (bool(top) and max(hit.similarity for hit in top) >= settings.min_evidence)
-    quoted: dict[int, list[str]] = {}
-    rows: list[Chunk] = []
-    if covered and not exact:
-        question_tokens = set(query_words)
-        # About a named work or trial, every unit that cites or names it is relevant (there are few): no margin.
-        units = _unit_scores(question_tokens, query_vector, top, index, focus if citing else None)
-        for position, number in _pick_units(units, index, settings, margin=float("inf") if citing else _MARGIN):
-            chunk = index.chunks[position]
-            quoted.setdefault(position, []).append(chunk.sentences[number])
-            if chunk.kind == "table_row":
-                rows.append(chunk)
-    prose = " ".join(_quote(index.chunks[position], texts) for position, texts in quoted.items()
-                     if index.chunks[position].kind != "table_row")
-    tables = _table_blocks(rows)
-    table_text = "\n\n".join(f"**{block.section}**\n\n{markdown_table(block.columns, block.rows)}" for block in tables)
-    if exact:
-        text = f"{table['summary']}\n\n{markdown_table(table['columns'], table['rows'])}"
-    elif not covered:
-        text = NOT_COVERED
-    elif table is not None:  # a table question no row answers: say so, then what the text says
-        text = "\n\n".join(filter(None, [table["summary"], prose, table_text]))
-    elif tables and top[0].chunk.kind == "table_row":
-        text = "\n\n".join(filter(None, [table_text, prose]))
+def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
+    if candidates and not _is_row(evidence, candidates[0].sentence):
+        candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
+    return _prose_and_rows(_select(candidates, evidence, settings), evidence, settings)
+
+
+def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
+    # Counts per value answer "by X" questions; rows are written out only when few enough to read.
+    counts_only = bool(result.value_counts) and result.count > settings.table_rows
+    blocks: list[Block] = [Summary(result.summary)]
+    if result.count:
+        blocks.append(TableBlock(result, 0 if counts_only else min(result.count, settings.table_rows)))
+    return blocks
+
+
+def _trial(query: Query, evidence: Evidence, candidates: Sequence[ScoredSentence], settings: AnswerSettings) -> list[Block]:
+    blocks: list[Block] = []
+    lowered = query.reading.question.lower()
+    asked = [column for column, pattern in _TRIAL_COLUMNS.items() if pattern.search(lowered)]
+    for code in query.reading.trial_codes:
+        rows = [(table, row) for table in evidence.tables for row in table.rows
+                if any(code == value.strip().upper() for _, value in row.cells)]
+        for table in {t.number: t for t, _ in rows}.values():
+            own = [row for t, row in rows if t.number == table.number]
+            described = "; ".join(_row_in_words(row, asked) for row in own)
+            blocks.append(Summary(f"{code} ({table.name}): {described}."))
+            blocks.append(TableBlock(tableanswer.quoted_rows(table, own), len(own)))
+    mentions = [c for c in candidates if any(code in c.sentence.text.upper() for code in query.reading.trial_codes)
+                and not _is_row(evidence, c.sentence)]
+    if mentions:
+        blocks.append(Prose(tuple(_quote(evidence, c.sentence) for c in mentions[: settings.max_sentences])))
+    return blocks
+
+
+def _row_in_words(row: TableRow, asked: Sequence[str]) -> str:
+    """A trial's row in words, the asked-for columns first: "stage Recruiting; Male, Azoospermia, phase 1&2, …"."""
+    cells = dict(row.cells)
+    first = [f"{column.lower()} {cells[column]}" for column in asked if cells.get(column)]
+    rest = [f"{column.lower()} {value}" for column, value in row.cells if column not in asked and column != "CT code" and value]
+    return ", ".join(first + rest)
+
+
+def _card(number: int, query: Query, evidence: Evidence, settings: AnswerSettings) -> ReferenceCard | None:
+    reference = evidence.references.get(number)
+    if reference is None:
+        return None
+    citing_positions = evidence.citing.get(number, [])
+    sentences = [s for position in citing_positions for s in evidence.by_chunk.get(position, ())
+                 if number in s.refs and evidence.index.chunks[position].kind != "abstract"]
+    prose = [s for s in sentences if not _is_row(evidence, s)]
+    # A question about the work beyond its name ("which model did Sherif use?") orders what cites it by relevance.
+    if salient_words(query.reading.text):
+        order = {item.sentence.row: rank for rank, item in enumerate(evidence.score(query, prose, settings.lexical_weight))}
+        prose.sort(key=lambda s: order[s.row])
+    prose = list(dict.fromkeys(prose))[: settings.card_quotes]
+    rows = _rows_of(evidence, [s for s in sentences if _is_row(evidence, s)])
+    abstract = " ".join(s.text for position in citing_positions if evidence.index.chunks[position].kind == "abstract"
+                        for s in evidence.by_chunk.get(position, ()))
+    return ReferenceCard(reference, reference.url, tuple(_quote(evidence, s) for s in prose), rows, abstract)
+
+
+def _reference(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    cards = [card for number in query.reading.references if (card := _card(number, query, evidence, settings))]
+    return list(cards)
+
+
+def _cue_candidates(query: Query, evidence: Evidence, cue: re.Pattern, settings: AnswerSettings) -> list[ScoredSentence]:
+    """Sentences of the review's text carrying a cue, scored against the question."""
+    pool = [s for s in evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections)
+            if evidence.index.chunks[s.chunk].kind == "prose" and cue.search(s.text) and not s.gate]
+    return evidence.score(query, pool, settings.lexical_weight)
+
+
+def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence,
+                 settings: AnswerSettings) -> list[Block]:
+    if query.reading.pros_and_cons:
+        advantages = _select(_cue_candidates(query, evidence, _ADVANTAGE_CUES, settings), evidence, settings, limit=2)
+        risks = _select(_cue_candidates(query, evidence, _RISK_CUES, settings), evidence, settings, limit=2)
+        blocks: list[Block] = []
+        if advantages:
+            blocks.append(Prose(tuple(_quote(evidence, s) for s in advantages), heading="Advantages"))
+        if risks:
+            blocks.append(Prose(tuple(_quote(evidence, s) for s in risks), heading="Risks and drawbacks"))
+        return blocks
+    cue = _RISK_CUES if re.search(r"\b(?:risks?|safe\w*|dangers?|side effects?|harms?|complications?)\b",
+                                  query.reading.text.lower()) else _GAP_CUES
+    pool = _cue_candidates(query, evidence, cue, settings)
+    # The question's own best evidence competes too: the review may state the limitation without a cue word.
+    merged = sorted({item.sentence.row: item for item in [*pool, *candidates[:2]]}.values(), key=lambda item: -item.score)
+    return _prose_and_rows(_select(merged, evidence, settings), evidence, settings)
+
+
+def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str], settings: AnswerSettings) -> list[ScoredSentence]:
+    positions = [i for i, chunk in enumerate(evidence.index.chunks) if chunk.kind == "prose" and chunk.section in sections]
+    return evidence.score(query, evidence.quotable(positions, query.reading.asks_sections), settings.lexical_weight)
+
+
+def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    reading = query.reading
+    if _CONCLUDE.search(reading.text.lower()) and not reading.strands:
+        conclusions = _strand_sentences(query, evidence, ("Conclusions",), settings)
+        return _prose_and_rows(_select(conclusions, evidence, settings, limit=3), evidence, settings)
+    topic = [w for w in salient_words(reading.text) if w not in _SUMMARY_WORDS]
+    if not reading.strands and topic:
+        return _fact(query, candidates, evidence, settings)  # "summarize what the review says about exosomes"
+    strands = [strand for strand in STRANDS if not reading.strands or strand[0] in reading.strands]
+    quotes = []
+    for label, _, sections in strands:
+        best = _select(_strand_sentences(query, evidence, sections, settings), evidence, settings,
+                       limit=1 if len(strands) > 1 else settings.max_sentences - 1)
+        quotes += [_quote(evidence, s, label) for s in best]
+    blocks: list[Block] = [Prose(tuple(quotes))] if quotes else []
+    tally = _tables_tally(evidence, [label for label, _, _ in strands])
+    if tally:
+        blocks.append(Summary(tally))
+    return blocks
+
+
+# Words of a summary request that name no topic.
+_SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "
+                           "findings finding main key points takeaways takeaway state field research msc mscs therapy "
+                           "azoospermia noa stem cells cell".split())
+
+
+def _tables_tally(evidence: Evidence, strands: Sequence[str]) -> str:
+    """How many rows each table gives to the strands summarised, in a line."""
+    counts = {table.number: len(table.rows) for table in evidence.tables}
+    parts = []
+    if "In vitro" in strands and (1 in counts or 2 in counts):
+        parts.append(f"{counts.get(1, 0)} in vitro rows on male germ cells (Table 1) and {counts.get(2, 0)} on female (Table 2)")
+    if "Animal models" in strands and 3 in counts:
+        parts.append(f"{counts[3]} animal-model rows (Table 3)")
+    if "Human studies" in strands and 4 in counts:
+        trials = next(t for t in evidence.tables if t.number == 4)
+        male = sum(1 for row in trials.rows if "Azoospermia" in dict(row.cells).get("Disease/syndrome", ""))
+        parts.append(f"{counts[4]} registered trials (Table 4), {male} of them for azoospermia")
+    return "The review's tables hold " + "; ".join(parts) + "." if parts else ""
+
+
+def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    sides = query.reading.sides[:2]
+    side_stems = [_side_words(evidence, side) for side in sides]
+    pool = evidence.score(query, evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections),
+                          settings.lexical_weight)
+    pool = [item for item in pool if not _is_row(evidence, item.sentence) and not item.sentence.gate]
+    both = [item for item in pool if all(_mentions_word(item.sentence, stems) for stems in side_stems)]
+    quotes: list[Quote] = []
+    used: set[int] = set()
+    for item in both[:2]:
+        quotes.append(_quote(evidence, item.sentence, "Both"))
+        used.add(item.sentence.row)
+    for side, stems in zip(sides, side_stems):
+        own = [item for item in pool if _mentions_word(item.sentence, stems) and item.sentence.row not in used]
+        if own:
+            quotes.append(_quote(evidence, own[0].sentence, side))
+            used.add(own[0].sentence.row)
+    blocks: list[Block] = [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
+    tally = _sides_tally(evidence, sides)
+    if tally:
+        blocks.append(Summary(tally))
+    return blocks
+
+
+def _side_words(evidence: Evidence, phrase: str) -> set[str]:
+    """Lexical stems standing for a compared side: its words and its abbreviations, both ways."""
+    return set(lexical.tokenize(expand_query(phrase, evidence.abbreviations)))
+
+
+def _sides_tally(evidence: Evidence, sides: Sequence[str]) -> str:
+    """Rows of each table naming each side as a value (sources, species…), in a line."""
+    parts = []
+    for side in sides:
+        counts = []
+        for table in evidence.tables:
+            typed = type_table(table)
+            rows = sum(1 for row in typed.rows if any(side in values for _, values in row.values))
+            if rows:
+                counts.append(f"{rows} in Table {table.number}")
+        if counts:
+            parts.append(f"{side}: {', '.join(counts)}")
+    return "Rows of the review's tables — " + "; ".join(parts) + "." if len(parts) == len(sides) and parts else ""
+
+
+def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    reading = query.reading
+    subject = ", ".join((*reading.trial_codes, *(f"[{n}]" for n in reading.references)))
+    if reading.trial_codes and not any(code in c.text.upper() for c in evidence.index.chunks for code in reading.trial_codes):
+        text = f"The review does not list {subject}."
+    elif coverage.missing:
+        text = f"The review does not discuss {_joined(coverage.missing, 'or')}."
+    elif coverage.reason == "quantity":
+        text = "The review gives no figure for this."
+    elif subject:
+        asked = [w for w in salient_words(reading.question) if w.upper() not in reading.trial_codes]
+        text = f"The review does not report {' '.join(asked) or 'that'} for {subject}."
     else:
-        text = "\n\n".join(filter(None, [prose, table_text]))
+        text = "The review does not seem to answer this question."
+    blocks: list[Block] = [Notice(text)]
+    if reading.trial_codes:
+        blocks += [b for b in _trial(query, evidence, (), settings) if not isinstance(b, Prose)]
+    elif reading.references:
+        blocks += _reference(query, evidence, settings)
+    elif coverage.closest is not None and coverage.closest.score >= settings.closest_floor:
+        blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
+    return blocks
+
+
+def _joined(words: Sequence[str], conjunction: str) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conjunction} {words[-1]}"
+
+
+# --- the answer ----------------------------------------------------------------------------
+
+
+def block_refs(block: Block) -> tuple[int, ...]:
+    """The references a block cites, in reading order."""
+    if isinstance(block, Summary):
+        return block.refs
+    if isinstance(block, Prose):
+        return tuple(ref for quote in block.quotes for ref in quote.refs)
+    if isinstance(block, TableBlock):
+        return tuple(ref for refs in block.result.row_refs[: block.shown] for ref in refs)
+    if isinstance(block, ReferenceCard):
+        return (block.reference.number, *(ref for quote in block.citing for ref in quote.refs),
+                *(ref for result in block.rows for refs in result.row_refs for ref in refs))
+    return ()
+
+
+def _citations(blocks: Sequence[Block], references: dict[int, Reference]) -> tuple[Citation, ...]:
+    numbers = dict.fromkeys(ref for block in blocks for ref in block_refs(block))
+    return tuple(Citation(n, references[n].entry, references[n].doi, references[n].url)
+                 for n in numbers if n in references)
+
+
+def _quoted_texts(blocks: Sequence[Block]) -> set[str]:
+    texts = set()
+    for block in blocks:
+        if isinstance(block, Prose):
+            texts.update(quote.text for quote in block.quotes)
+        elif isinstance(block, ReferenceCard):
+            texts.update(quote.text for quote in block.citing)
+    return texts
+
+
+def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSentence], coverage: Coverage,
+            table: TableResult | None, evidence: Evidence, settings: AnswerSettings) -> Answer:
+    """The answer to a query from its passages, its scored candidate sentences and, for a table question, its table result."""
+    reading = query.reading
+    if not coverage.covered:
+        blocks = _declined(query, coverage, evidence, settings)
+    elif table is not None:
+        blocks = _table(table, settings)
+        if not table.count and candidates:  # no row answers: say so, then what the text says
+            blocks += _fact(query, candidates, evidence, settings)
+    elif reading.intent == "trial":
+        blocks = _trial(query, evidence, candidates, settings)
+    elif reading.intent == "reference":
+        blocks = _reference(query, evidence, settings)
+    elif reading.intent == "limitations":
+        blocks = _limitations(query, candidates, evidence, settings)
+    elif reading.intent == "summary":
+        blocks = _summary(query, candidates, evidence, settings)
+    elif reading.intent == "compare":
+        blocks = _compare(query, candidates, evidence, settings)
+    else:
+        blocks = _fact(query, candidates, evidence, settings)
+    quoted = _quoted_texts(blocks)
+    row_ids = {row_id for block in blocks if isinstance(block, TableBlock) for row_id in block.result.row_ids}
     passages = tuple(
         Passage(hit.chunk.id, hit.chunk.kind, hit.chunk.section, hit.chunk.text, round(hit.score, 6), round(hit.similarity, 4),
-                hit.chunk.refs, tuple(quoted.get(hit.position, ())), hit.chunk.cells, hit.chunk.ref)
+                hit.chunk.refs, tuple(s for s in hit.chunk.sentences if s in quoted or (hit.chunk.table, hit.chunk.row) in row_ids),
+                hit.chunk.cells, hit.chunk.ref)
         for hit in hits
     )
-    return Answer(question, text, covered, citations_for(text, references) if covered else (), passages, tables, table=table)
-
-
-def to_json(answer: Answer) -> dict[str, Any]:
-    """The stable JSON contract of `reviewqa ask --json` (extra keys are allowed)."""
-    result: dict[str, Any] = {
-        "question": answer.question,
-        "answer": answer.text,
-        "covered": answer.covered,
-        "citations": [{"ref": c.ref, "entry": c.entry, "doi": c.doi, "url": c.url} for c in answer.citations],
-        "passages": [
-            {"id": p.id, "kind": p.kind, "section": p.section, "text": p.text, "score": p.score,
-             "similarity": p.similarity, "refs": list(p.refs), "used_sentences": list(p.used)}
-            for p in answer.passages
-        ],
-        "timings_ms": answer.timings_ms,
-    }
-    if answer.interpreted:
-        result["interpreted_as"] = answer.interpreted
-    if answer.table is not None:
-        result["table"] = answer.table
-    return result
-
-
-def to_text(answer: Answer, passages: int = 3) -> str:
-    """Readable terminal output: the answer, its references, the top passages."""
-    lines = []
-    if answer.interpreted:
-        lines += [f"(Read as: {answer.interpreted})", ""]
-    lines += [answer.text, ""]
-    if answer.citations:
-        lines.append("References:")
-        lines += [f"  [{c.ref}] {c.entry}" + (f"\n       {c.url}" if c.url and c.url not in c.entry else "") for c in answer.citations]
-        lines.append("")
-    lines.append("Top passages:")
-    for p in answer.passages[:passages]:
-        snippet = p.text if len(p.text) <= 300 else p.text[:297] + "..."
-        lines.append(f"  {p.score:.4f}  {p.section} [{p.id}]\n      {snippet}")
-    return "\n".join(lines)
+    return Answer(reading.question, reading, tuple(blocks), coverage.covered, _citations(blocks, evidence.references),
+                  passages, table if coverage.covered else None)

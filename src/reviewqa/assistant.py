@@ -1,6 +1,8 @@
 """The library's front door: load once, then question (+ conversation) → Answer.
 
-The CLI and the Streamlit app are thin shells over `Assistant`.
+The CLI and the Streamlit app are thin shells over `Assistant`. A question goes through the
+steps in order, each its own module: understand (the reading) → retrieve (passages) →
+evidence (candidate sentences) → abstain (covered or not) → answer (typed blocks).
 """
 
 from __future__ import annotations
@@ -9,44 +11,22 @@ import re
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Sequence
 
-from . import answer as answering
-from . import lexical, retrieve, tableanswer, tablequery, vocabulary
-from .build import index_status
+from . import lexical, retrieve, understand, vocabulary
+from .abstain import Assessor
+from .answer import Answer, compose
 from .config import Settings
 from .embed import BertQueryEncoder, Embedder, load_query_encoder
 from .errors import IndexProblem, QuestionRejected
-from .records import Reference
-from .store import IndexData, current_build, read_index
-
-_FOLLOW_UP_RE = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or)\b[\s,]*", re.IGNORECASE)
-_FOLLOW_UP_MAX_WORDS = 7
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One earlier exchange of a conversation, as the library needs it."""
-
-    question: str
-    interpreted: str = ""
-    table_query: dict | None = None  # the exact table query it was answered with, for follow-ups
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> "Turn":
-        """From a --jsonl history entry: a question, or a whole earlier answer object."""
-        table = raw.get("table") if isinstance(raw.get("table"), dict) else {}
-        query = raw.get("table_query") or table.get("query")
-        return cls(str(raw.get("question", "")), str(raw.get("interpreted", raw.get("interpreted_as", "")) or ""),
-                   query if isinstance(query, dict) else None)
-
-    @classmethod
-    def of(cls, answer: answering.Answer) -> "Turn":
-        return cls(answer.question, answer.interpreted, (answer.table or {}).get("query"))
+from .evidence import Evidence
+from .store import IndexStatus, current_build, index_status, read_index
+from .tableanswer import answer_table_query
+from .understand import Query, Turn
 
 
-def clean_question(question: str, max_chars: int) -> str:
+def clean_question(question: object, max_chars: int) -> str:
     """Normalise a user's input or refuse it with a sentence they can act on."""
     if not isinstance(question, str):
         raise QuestionRejected("A question must be text.")
@@ -66,113 +46,89 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
-def named_references(question: str, references: dict[int, Reference]) -> list[int]:
-    """References the question names by first author and year ("Sherif 2018", "Karimaghani et al.")."""
-    named = []
-    for number, ref in references.items():
-        surname = ref.first_author
-        if len(surname) >= 4 and re.search(rf"\b{re.escape(surname)}\b", question):
-            if (ref.year and str(ref.year) in question) or "et al" in question:
-                named.append(number)
-    return named
-
-
-def _table_state(history: Sequence[Turn]) -> tablequery.TableQuery | None:
-    """The table query the conversation has reached: each earlier turn's own (when the client kept
-    it) or, for a turn given only as a question, that question read again in its context."""
-    state = None
-    for turn in history:
-        try:
-            state = tablequery.TableQuery.from_dict(turn.table_query) if turn.table_query else \
-                tablequery.parse_table_question(turn.question, state)
-        except (KeyError, TypeError, ValueError):
-            state = None  # a malformed state from a client is ignored, not fatal
-    return state
-
-
-def read_follow_up(question: str, history: Sequence[Turn]) -> str:
-    """A short follow-up ("and in rats?") is read together with the previous question."""
-    if not history:
-        return question
-    words = re.findall(r"\w+", question)
-    match = _FOLLOW_UP_RE.match(question)
-    if not match or len(words) > _FOLLOW_UP_MAX_WORDS:
-        return question
-    previous = history[-1].interpreted or history[-1].question
-    rest = question[match.end():].rstrip(" ?.!")
-    return f"{previous.rstrip(' ?.!')} — {rest}?" if rest else previous
+def turn_of(answer: Answer) -> Turn:
+    """What a later question needs of this answer."""
+    table_query = answer.table.query if answer.table is not None else None
+    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references)
 
 
 class Assistant:
-    """Holds the model and the index; answers questions; reloads when a new build lands."""
+    """Holds the model and the index; answers questions; switches to a new build between questions."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | BertQueryEncoder | None = None, check_stale: bool = True):
+    def __init__(self, settings: Settings, embedder: Embedder | BertQueryEncoder | None = None, strict: bool = False):
+        """`strict`: an out-of-date index is refused (for CI) instead of served with a warning."""
         self.settings = settings
-        status = index_status(settings)
-        if not status.ok and (check_stale or not status.stale):
-            raise IndexProblem(status.message)
+        self.strict = strict
+        status = self._check()
         self.embedder = embedder or load_query_encoder(settings.embed)
         self._lock = threading.Lock()
-        self._load()
+        self._load(status)
 
-    def _load(self) -> None:
+    def _check(self) -> IndexStatus:
+        status = index_status(self.settings)
+        if not status.ok or (self.strict and status.stale):
+            raise IndexProblem(status.message)
+        return status
+
+    def _load(self, status: IndexStatus) -> None:
         index = read_index(self.settings.index_dir)
-        if index.manifest.model != self.settings.embed.model or index.manifest.dimension != self.embedder.dimension:
+        if index.manifest.dimension != self.embedder.dimension:
             raise IndexProblem(
                 f"The index was built with model '{index.manifest.model}' ({index.manifest.dimension} dimensions), "
                 f"not '{self.settings.embed.model}' ({self.embedder.dimension}); rebuild it with: reviewqa build"
             )
-        self.index: IndexData = index
-        self.references = answering.reference_lookup(index.documents)
-        self.abbreviations = {k: v for doc in index.documents for k, v in doc.abbreviations.items()}
-        self.tables = [table for doc in index.documents for table in doc.tables]
+        evidence = Evidence(index)
+        # One assignment, so a question in flight keeps the build it started with.
+        self.loaded = (evidence, Assessor(evidence, self.settings.answer), status)
 
-    def table_answer(self, question: str, history: Sequence[Turn], named: Sequence[int]) -> dict | None:
-        """The exact answer from Tables 1–4 when the question is a table question — not one about a named
-        study or a trial code, which passage retrieval finds exactly (the row itself, first)."""
-        if named or retrieve.TRIAL_CODE_RE.search(question):
-            return None
-        query = tablequery.parse_table_question(question, _table_state(history))
-        if query is None:
-            return None
-        return {**tableanswer.to_json(tableanswer.answer_table_query(query, self.tables)), "query": query.to_dict()}
+    @property
+    def evidence(self) -> Evidence:
+        return self.loaded[0]
+
+    @property
+    def status(self) -> IndexStatus:
+        """The index's state as checked when it was loaded: current, or out of date (served with a warning)."""
+        return self.loaded[2]
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer build between questions; a damaged new build keeps the old one in use."""
-        if current_build(self.settings.index_dir) in (None, self.index.manifest.build_id):
+        if current_build(self.settings.index_dir) in (None, self.evidence.index.manifest.build_id):
             return False
         with self._lock:
             try:
-                self._load()
+                self._load(self._check())
             except IndexProblem:
                 return False
         return True
 
+    def query(self, reading: understand.Reading, abbreviations: dict[str, str]) -> Query:
+        """The reading with its words (expanded with the field's vocabulary) and its two vectors, in one batch."""
+        tokens = tuple(lexical.tokenize(vocabulary.expand_query(reading.text, abbreviations)))
+        # Passages are embedded in the review's own wording, sentences with abbreviations spelled out.
+        spelled = vocabulary.spelled_out(reading.text, abbreviations)
+        vectors = self.embedder.encode([reading.text, spelled] if spelled != reading.text else [reading.text])
+        return Query(reading, tokens, vectors[0], vectors[-1])
+
     def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
-            kinds: frozenset[str] | None = None) -> answering.Answer:
+            kinds: frozenset[str] | None = None) -> Answer:
         started = time.perf_counter()
-        question = clean_question(question, self.settings.answer.max_question_chars)
-        interpreted = read_follow_up(question, history)
-        index = self.index  # one build for the whole question, even if a reload happens meanwhile
-        query_words = lexical.tokenize(vocabulary.expand_query(interpreted, self.abbreviations))  # once, for BM25 and the answer
-        # Chunks are embedded in the review's own wording, sentences with abbreviations spelled out:
-        # the question is embedded both ways (one batch; one encode when it uses no abbreviation).
-        spelled = vocabulary.spelled_out(interpreted, self.abbreviations)
-        vectors = self.embedder.encode([interpreted, spelled] if spelled != interpreted else [interpreted])
-        query_vector, sentence_query_vector = vectors[0], vectors[-1]
-        named = tuple(named_references(interpreted, self.references))
-        table = self.table_answer(question, history, named)
-        rows = {tuple(row_id) for row_id in (table or {}).get("row_ids", [])}
-        pinned = frozenset(i for i, c in enumerate(index.chunks) if c.kind == "table_row" and (c.table, c.row) in rows)
-        hits = retrieve.search(interpreted, query_words, query_vector, index, self.settings.retrieval, k=k, kinds=kinds,
-                               pinned=pinned)
+        settings = self.settings
+        question = clean_question(question, settings.answer.max_question_chars)
+        evidence, assessor, _ = self.loaded  # one build for the whole question, even if a reload happens meanwhile
+        reading = understand.read(question, history, evidence.references)
+        query = self.query(reading, evidence.abbreviations)
+        table = answer_table_query(reading.table, evidence.tables) if reading.table is not None else None
+        rows = set(table.row_ids) if table is not None else set()
+        pinned = frozenset(i for i, c in enumerate(evidence.index.chunks) if c.kind == "table_row" and (c.table, c.row) in rows)
+        hits = retrieve.search(query, evidence, settings.retrieval, k=k, kinds=kinds, pinned=pinned)
         retrieved = time.perf_counter()
-        result = answering.compose(question, query_words, sentence_query_vector, hits, index, self.references, self.settings.answer, table,
-                                   answering.focus_on(named, retrieve.TRIAL_CODE_RE.findall(interpreted)))
+        candidates = evidence.candidates(query, [hit.position for hit in hits[: settings.answer.passages]], settings.answer)
+        coverage = assessor.assess(query, hits, candidates)
+        answer = compose(query, hits, candidates, coverage, table, evidence, settings.answer)
         done = time.perf_counter()
         timings = {
             "retrieve": round((retrieved - started) * 1000, 3),
             "answer": round((done - retrieved) * 1000, 3),
             "total": round((done - started) * 1000, 3),
         }
-        return replace(result, interpreted=interpreted if interpreted != question else "", timings_ms=timings)
+        return replace(answer, timings_ms=timings)

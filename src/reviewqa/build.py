@@ -11,10 +11,12 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Callable, Iterator
 
 import faiss
@@ -22,34 +24,28 @@ import numpy as np
 
 from . import __version__, abstracts, chunk, lexical, parse, vocabulary
 from .config import Settings
+from .corpus import ABSTRACTS_FOLDER, REVIEW_FOLDER, corpus_files, review_files
 from .errors import BuildFailed, CorpusProblem
 from .embed import BertQueryEncoder, Embedder, load_embedder, load_query_encoder
 from .errors import FetchFailed
 from .fetch import manifest_pmids
 from .store import (
     FORMAT_VERSION,
-    REBUILD_HINT,
     IndexData,
-    IndexProblem,
+    damage,
+    index_status,
+    corpus_stats,
     Manifest,
     file_sha256,
     read_embedding_cache,
-    read_manifest,
     remove_partial_builds,
     write_embedding_cache,
     write_index,
 )
 
-REVIEW_FOLDER = "review"
-ABSTRACTS_FOLDER = "abstracts"
-# Modules whose code decides what an index holds: a change to them makes an index stale.
-_PIPELINE_MODULES = (parse, chunk, lexical, abstracts, vocabulary)
 _LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "torch", "tiktoken", "numpy")
 
 Progress = Callable[[str, float], None]
-# Up to this many texts to embed, a build uses the quick-loading NumPy encoder (same vectors) rather than
-# importing sentence-transformers and torch, which costs more than embedding them.
-FEW_TEXTS = 64
 
 
 @dataclass
@@ -66,68 +62,37 @@ class BuildReport:
     abstracts: str = ""  # how the abstracts linked to the references
 
 
-@dataclass(frozen=True)
-class IndexStatus:
-    ok: bool
-    message: str  # one sentence; names the rebuild command when not ok
-    manifest: Manifest | None = None
-    stale: bool = False
+def pipeline_modules() -> list[ModuleType]:
+    """The project's modules whose code decides what an index holds: this one and every project module it uses,
+    followed through the names each module takes from another (derived, so a new pipeline step is never forgotten)."""
+    found: dict[str, ModuleType] = {}
+    pending = [sys.modules[__name__]]
+    while pending:
+        module = pending.pop()
+        if module.__name__ in found:
+            continue
+        found[module.__name__] = module
+        for value in vars(module).values():
+            owner = value if isinstance(value, ModuleType) else sys.modules.get(getattr(value, "__module__", "") or "")
+            if owner is not None and owner.__name__.startswith(__package__ + ".") and owner.__name__ not in found:
+                pending.append(owner)
+    return sorted(found.values(), key=lambda module: module.__name__)
 
 
-def review_files(corpus_dir: Path) -> list[Path]:
-    return sorted((corpus_dir / REVIEW_FOLDER).glob("*.txt"))
-
-
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every file the index depends on: the review texts and whatever lies under abstracts/."""
-    files = review_files(corpus_dir)
-    folder = corpus_dir / ABSTRACTS_FOLDER
-    if folder.is_dir():
-        files += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return files
-
-
-def _code_hash() -> str:
-    digest = hashlib.sha256()
-    for path in [Path(module.__file__) for module in _PIPELINE_MODULES] + [Path(__file__)]:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def code_files() -> dict[str, str]:
+    """Package-relative path → sha256 of each pipeline module."""
+    package = Path(sys.modules[__package__].__file__).parent
+    return {Path(module.__file__).relative_to(package).as_posix(): file_sha256(Path(module.__file__))
+            for module in pipeline_modules()}
 
 
 def fingerprint(corpus_dir: Path, settings: Settings) -> tuple[str, dict[str, str]]:
     """Hash of the corpus, the build settings and the pipeline code, with the per-file hashes."""
     files = {str(path.relative_to(corpus_dir)): file_sha256(path) for path in corpus_files(corpus_dir)}
     payload = json.dumps(
-        {"files": files, "settings": settings.build_fingerprint(), "format": FORMAT_VERSION, "code": _code_hash()}, sort_keys=True
+        {"files": files, "settings": settings.build_fingerprint(), "format": FORMAT_VERSION, "code": code_files()}, sort_keys=True
     )
     return hashlib.sha256(payload.encode()).hexdigest(), files
-
-
-def index_status(settings: Settings) -> IndexStatus:
-    """Is there an index, and was it built from the corpus and settings in force now?"""
-    try:
-        manifest = read_manifest(settings.index_dir)
-    except IndexProblem as problem:
-        return IndexStatus(False, str(problem))
-    if manifest.model != settings.embed.model:
-        return IndexStatus(
-            False,
-            f"The index was built with model '{manifest.model}' but '{settings.embed.model}' is configured; rebuild it with: {REBUILD_HINT}",
-            manifest,
-        )
-    if not review_files(settings.corpus_dir):
-        # Serving an index without its corpus (e.g. a copied index/) is fine; staleness cannot be judged.
-        return IndexStatus(True, f"Index {manifest.build_id} (corpus {settings.corpus_dir}/ not found, staleness not checked).", manifest)
-    current, _ = fingerprint(settings.corpus_dir, settings)
-    if current != manifest.fingerprint:
-        return IndexStatus(
-            False,
-            f"The index in {settings.index_dir}/ is stale: the corpus, the build settings or the pipeline changed since it was built; "
-            f"rebuild it with: {REBUILD_HINT}",
-            manifest,
-            stale=True,
-        )
-    return IndexStatus(True, f"Index {manifest.build_id} is up to date.", manifest)
 
 
 @contextmanager
@@ -156,12 +121,12 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Document], list[str]]:
     documents = []
-    folder = settings.corpus_dir / REVIEW_FOLDER
-    files = review_files(settings.corpus_dir)
+    folder = settings.corpus / REVIEW_FOLDER
+    files = review_files(settings.corpus)
     skipped = [f"{path.name}: unknown format (reviews are read from .txt files)" for path in sorted(folder.glob("*"))
                if path.is_file() and path.suffix != ".txt" and not path.name.startswith(".")] if folder.is_dir() else []
     if not files:
-        raise CorpusProblem(f"No review text found: put the review as a .txt file in {settings.corpus_dir / REVIEW_FOLDER}/.")
+        raise CorpusProblem(f"No review text found: put the review as a .txt file in {settings.corpus / REVIEW_FOLDER}/.")
     for path in files:
         try:
             documents.append(parse.read_review(path))
@@ -172,13 +137,13 @@ def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Documen
     if strict and skipped:
         raise CorpusProblem(f"--strict: {len(skipped)} corpus file(s) could not be read: {'; '.join(skipped)}")
     if not documents:
-        raise CorpusProblem(f"No review in {settings.corpus_dir / REVIEW_FOLDER}/ could be read: {'; '.join(skipped)}")
+        raise CorpusProblem(f"No review in {settings.corpus / REVIEW_FOLDER}/ could be read: {'; '.join(skipped)}")
     return documents, skipped
 
 
 def read_abstracts(settings: Settings, references: tuple[parse.Reference, ...], strict: bool) -> tuple[list[abstracts.Link], list[str], str]:
     """Abstract records from corpus/abstracts/, each linked to a reference number where one matches."""
-    folder = settings.corpus_dir / ABSTRACTS_FOLDER
+    folder = settings.corpus / ABSTRACTS_FOLDER
     if not folder.is_dir():
         return [], [], ""
     records, unreadable = abstracts.load_abstracts(folder)
@@ -241,11 +206,12 @@ def run_build(
     started = time.perf_counter()
     index_dir = settings.index_dir
     with build_lock(index_dir):
-        status = index_status(settings)
-        if status.ok and status.manifest and not force:
+        status = index_status(settings, corpus_dir=settings.corpus)
+        # A current build is left alone only when its files still match their checksums: a damaged one is rebuilt.
+        if status.current and status.manifest and not force and not damage(index_dir, status.manifest):
             return BuildReport(status.manifest.build_id, index_dir, status.manifest.counts, 0, 0,
                                time.perf_counter() - started, unchanged=True)
-        fingerprint_hash, files = fingerprint(settings.corpus_dir, settings)
+        fingerprint_hash, files = fingerprint(settings.corpus, settings)
         step = progress or (lambda stage, fraction: None)
         step("parsing", 0.0)
         documents, skipped = read_documents(settings, strict)
@@ -263,7 +229,8 @@ def run_build(
         # Sentences are embedded with their abbreviations spelled out: answer selection compares them with
         # the question's wording ("mesenchymal stem cells" for "MSCs"). Chunks keep their own wording for retrieval.
         texts = [c.text for c in chunks] + [vocabulary.spelled_out(s, abbreviations) for _, s in sentences]
-        if embedder is None and isinstance(encoder, BertQueryEncoder) and len(set(texts) - _cached_texts(texts, cache)) > FEW_TEXTS:
+        few = len(set(texts) - _cached_texts(texts, cache)) <= settings.embed.quick_encoder_max_texts
+        if embedder is None and isinstance(encoder, BertQueryEncoder) and not few:
             encoder = load_embedder(settings.embed)  # sentence-transformers batches many texts faster
         vectors, embedded = embed_with_cache(texts, encoder, cache, settings.embed.batch_size, progress)
         chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):]
@@ -291,6 +258,10 @@ def run_build(
             built_at=built_at.isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 3),
             warnings=warnings + [f"skipped {name}" for name in skipped],
+            corpus_dir=str(settings.corpus.resolve()),
+            corpus_stats=corpus_stats(settings.corpus),
+            code_files=code_files(),
+            settings=settings.build_fingerprint(),
         )
         data = IndexData(manifest, chunks, dense, sentence_vectors,
                          np.array([position for position, _ in sentences], dtype=np.int32), bm25, documents)

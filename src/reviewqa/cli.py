@@ -1,8 +1,9 @@
 """`reviewqa`: build the index, ask questions, inspect the index, score a question set, serve the app.
 
-Every setting in config.Settings is also a flag (--<group>-<field>); the common
-ones have short forms. Exit codes: 0 done, 1 failed (index or build problem),
-2 refused input.
+Every setting in config.Settings is also a flag (--<group>-<field>); the common ones have
+short forms. Exit codes: 0 done, 1 failed (index, corpus or build problem), 2 refused input
+(a question or a setting that cannot be used). A problem is reported in one line on stderr,
+never as a traceback (REVIEWQA_DEBUG=1 shows one for an unexpected error).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from .config import Settings, load_settings, settings_paths
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, QuestionRejected, ReviewQAError
 
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
-APP_PATH = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+APP_PATH = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
 _SHORT_FLAGS = {("corpus_dir",): "--corpus", ("index_dir",): "--index", ("embed", "model"): "--model"}
+_DEBUG_ENV = "REVIEWQA_DEBUG"
 
 
 def _flag(path: tuple[str, ...]) -> str:
@@ -42,9 +44,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return load_settings(overrides)
 
 
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
+def _say(message: str) -> None:
     print(f"reviewqa: {message}", file=sys.stderr)
-    return code
 
 
 def _progress_bar() -> Callable[[str, float], None]:
@@ -69,13 +70,9 @@ def _progress_bar() -> Callable[[str, float], None]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import describe, run_build
-    from .errors import ReviewQAError
 
     settings = settings_from_args(args)
-    try:
-        report = run_build(settings, force=args.force, strict=args.strict, progress=None if args.quiet else _progress_bar())
-    except ReviewQAError as error:
-        return _fail(str(error))
+    report = run_build(settings, force=args.force, strict=args.strict, progress=None if args.quiet else _progress_bar())
     for line in report.skipped:
         print(f"skipped {line}", file=sys.stderr)
     for line in report.warnings:
@@ -84,73 +81,72 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_assistant(settings: Settings):
+def _open_assistant(settings: Settings, strict: bool):
     from .assistant import Assistant
-    from .errors import ModelUnavailable
-    from .errors import IndexProblem
 
-    try:
-        return Assistant(settings)
-    except (IndexProblem, ModelUnavailable) as error:
-        raise SystemExit(_fail(str(error)))
+    assistant = Assistant(settings, strict=strict)
+    if assistant.status.stale:
+        _say(assistant.status.message)
+    return assistant
 
 
-def _read_jsonl_request(line: str) -> tuple[str, list]:
-    """A line is a plain question, or {"question": …, "history": […]}."""
-    stripped = line.strip()
-    if stripped.startswith("{"):
+def _requests(lines: Iterable[str]) -> Iterator[tuple[object, list]]:
+    """(question, history) from each non-blank line: plain text, or {"question": …, "history": […]}."""
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("{"):
+            yield stripped, []
+            continue
         try:
             request = json.loads(stripped)
-        except json.JSONDecodeError:
-            return stripped, []
-        if isinstance(request, dict):
-            history = request.get("history") or []
-            return str(request.get("question", "")), history if isinstance(history, list) else []
-    return stripped, []
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read: taken as a plain question
+            yield stripped, []
+            continue
+        if not isinstance(request, dict):
+            yield stripped, []
+            continue
+        history = request.get("history") or []
+        yield request.get("question"), history if isinstance(history, list) else []
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .answer import to_json, to_text
-    from .assistant import Turn
-    from .errors import QuestionRejected
+    from .assistant import clean_question
+    from .render import to_json, to_text
+    from .understand import Turn
 
     settings = settings_from_args(args)
     if not args.jsonl and args.question is None:
-        return _fail("give a question, e.g. reviewqa ask \"Which MSC sources were tested in rats?\", or use --jsonl", EXIT_REFUSED)
+        _say("give a question, e.g. reviewqa ask \"Which MSC sources were tested in rats?\", or use --jsonl")
+        return EXIT_REFUSED
     if not args.jsonl:
-        try:
-            from .assistant import clean_question
-
-            clean_question(args.question, settings.answer.max_question_chars)  # refuse before loading anything
-        except QuestionRejected as refusal:
-            return _fail(str(refusal), EXIT_REFUSED)
-    assistant = _open_assistant(settings)
+        clean_question(args.question, settings.answer.max_question_chars)  # refuse before loading anything
+    assistant = _open_assistant(settings, args.strict)
     if not args.jsonl:
         answer = assistant.ask(args.question)
         print(json.dumps(to_json(answer), ensure_ascii=False, indent=2) if args.json else to_text(answer))
         return EXIT_OK
     stdin = (line.decode("utf-8", errors="replace") for line in sys.stdin.buffer)
-    for line in stdin:
-        if not line.strip():
-            continue
-        question, history = _read_jsonl_request(line)
+    for question, history in _requests(stdin):
         turns = [Turn.from_dict(turn) if isinstance(turn, dict) else Turn(str(turn)) for turn in history]
         try:
-            record = to_json(assistant.ask(question, turns))
+            record = to_json(assistant.ask(question, turns))  # type: ignore[arg-type]  # clean_question checks it
         except QuestionRejected as refusal:
-            record = {"question": question, "error": str(refusal)}
+            record = {"question": question if isinstance(question, str) else None, "error": str(refusal)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return EXIT_OK
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .build import index_status
+    from .store import index_status
 
     settings = settings_from_args(args)
     status = index_status(settings)
     manifest = status.manifest
     if manifest is None:
-        return _fail(status.message)
+        _say(status.message)
+        return EXIT_FAILED
     facts = {
         "index": str(settings.index_dir),
         "build": manifest.build_id,
@@ -158,10 +154,12 @@ def cmd_info(args: argparse.Namespace) -> int:
         "model": manifest.model,
         "dimension": manifest.dimension,
         "documents": manifest.documents,
+        "corpus": manifest.corpus_dir,
         "chunks": sum(manifest.counts.values()),
         "chunks_by_kind": manifest.counts,
         "chunking": manifest.chunking,
-        "status": "up to date" if status.ok else ("stale" if status.stale else "unusable"),
+        "status": "up to date" if status.current else ("out of date" if status.ok else "unusable"),
+        "changed": list(status.changes),
         "message": status.message,
     }
     if args.json:
@@ -169,7 +167,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     else:
         for key, value in facts.items():
             print(f"{key:>15}: {value}")
-    return EXIT_OK if status.ok else EXIT_FAILED
+    return EXIT_OK if status.current or (status.ok and not args.strict) else EXIT_FAILED
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -178,29 +176,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     try:
         questions = load_questions(Path(args.file))
-    except (OSError, ValueError) as error:
-        return _fail(f"cannot read {args.file}: {error}")
-    assistant = _open_assistant(settings)
+    except OSError as error:
+        _say(f"cannot read {args.file}: {error.strerror or error}")
+        return EXIT_FAILED
+    assistant = _open_assistant(settings, args.strict)
     report = evaluate(assistant, questions)
     print(format_report(report, per_question=args.per_question))
     if args.output:
-        Path(args.output).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        Path(args.output).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return EXIT_OK
 
 
 def cmd_fetch_abstracts(args: argparse.Namespace) -> int:
     from .abstracts import PUBMED_CACHE_DIR
-    from .build import ABSTRACTS_FOLDER, read_documents
+    from .build import read_documents
+    from .corpus import ABSTRACTS_FOLDER
     from .fetch import fetch_abstracts
-    from .errors import CorpusProblem, FetchFailed
 
     settings = settings_from_args(args)
-    try:
-        documents, _ = read_documents(settings, strict=False)
-        report = fetch_abstracts(documents[0].references, settings.corpus_dir / ABSTRACTS_FOLDER / PUBMED_CACHE_DIR,
-                                 settings.fetch, progress=not args.quiet)
-    except (CorpusProblem, FetchFailed) as error:
-        return _fail(str(error))
+    documents, _ = read_documents(settings, strict=False)
+    report = fetch_abstracts(documents[0].references, settings.corpus / ABSTRACTS_FOLDER / PUBMED_CACHE_DIR,
+                             settings.fetch, progress=not args.quiet)
     print(report.summary())
     for number, reason in report.failed:
         print(f"  [{number}] failed: {reason}", file=sys.stderr)
@@ -210,8 +206,9 @@ def cmd_fetch_abstracts(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    env = {**os.environ, "REVIEWQA_INDEX": str(settings.index_dir.resolve()), "REVIEWQA_CORPUS": str(settings.corpus_dir.resolve()),
-           "REVIEWQA_MODEL": settings.embed.model}
+    env = {**os.environ, "REVIEWQA_INDEX": str(settings.index_dir.resolve()), "REVIEWQA_MODEL": settings.embed.model}
+    if settings.corpus_dir is not None:
+        env["REVIEWQA_CORPUS"] = str(settings.corpus_dir.resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.address", args.address, "--server.port",
                str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     return subprocess.call(command, env=env)
@@ -232,16 +229,19 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask.add_argument("--jsonl", action="store_true",
                      help='read questions from stdin, one a line (plain text or {"question": …, "history": […]}), write JSON lines')
+    ask.add_argument("--strict", action="store_true", help="refuse an out-of-date index instead of answering from it (for CI)")
     ask.set_defaults(run=cmd_ask)
 
     info = commands.add_parser("info", help="what the index holds and whether it is current")
     info.add_argument("--json", action="store_true")
+    info.add_argument("--strict", action="store_true", help="exit 1 when the index is out of date")
     info.set_defaults(run=cmd_info)
 
-    evaluate = commands.add_parser("eval", help="score a question set (JSON lines: question, evidence, refs, keywords)")
+    evaluate = commands.add_parser("eval", help="score a question set (JSON lines: question, evidence, refs, keywords, in_scope)")
     evaluate.add_argument("file")
     evaluate.add_argument("--per-question", action="store_true", help="also print one line per question")
     evaluate.add_argument("--output", help="write the full report as JSON here")
+    evaluate.add_argument("--strict", action="store_true", help="refuse an out-of-date index")
     evaluate.set_defaults(run=cmd_eval)
 
     fetch = commands.add_parser("fetch-abstracts", help="look up the cited works on PubMed (needs a network) into corpus/abstracts/pubmed-cache/")
@@ -262,10 +262,22 @@ def main(argv: Iterable[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     try:
         return args.run(args)
+    except ReviewQAError as error:
+        _say(str(error))
+        return error.exit_code
     except KeyboardInterrupt:
-        return _fail("interrupted")
-    except ValueError as error:  # pydantic's ValidationError for a bad setting value
-        return _fail(f"invalid setting: {error}".splitlines()[0] + " (see reviewqa --help)", EXIT_REFUSED)
+        _say("interrupted")
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader went away (`reviewqa ask --jsonl … | head -1`): nothing more to say, and nowhere to say it.
+        # Python flushes stdout at exit; pointing it at /dev/null keeps that flush from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if os.environ.get(_DEBUG_ENV):
+            raise
+        _say(f"unexpected error ({type(error).__name__}: {error}); set {_DEBUG_ENV}=1 to see where, and please report it")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -13,9 +13,12 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import SettingsProblem
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_CORPUS = Path("corpus")
 ENV_PREFIX = "REVIEWQA_"
 # Short environment names for the settings people set most.
 ENV_ALIASES = {"INDEX": ("index_dir",), "CORPUS": ("corpus_dir",), "MODEL": ("embed", "model")}
@@ -38,6 +41,10 @@ class EmbedSettings(_Group):
     )
     batch_size: int = Field(64, ge=1, description="Texts embedded per batch when building.")
     device: str = Field("cpu", description="torch device for the embedder (cpu, cuda).")
+    quick_encoder_max_texts: int = Field(
+        64, ge=0,
+        description="A build with at most this many texts to embed uses the quick-loading NumPy encoder (same vectors) "
+                    "instead of importing sentence-transformers and torch, which costs more than embedding them.")
 
 
 class RetrievalSettings(_Group):
@@ -45,15 +52,41 @@ class RetrievalSettings(_Group):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: larger flattens the rank weights.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    unasked_admin_weight: float = Field(
+        0.3, ge=0, le=1,
+        description="Factor on the fused score of administrative passages (funding, contributions, abbreviations…) "
+                    "the question does not ask about by name.")
+    citing_lead: int = Field(
+        3, ge=0, description="A reference entry among this many first passages is preceded by the best passages citing it.")
 
 
 class AnswerSettings(_Group):
-    max_sentences: int = Field(4, ge=1, le=20, description="Most sentences quoted in an answer.")
-    passages: int = Field(5, ge=1, description="Top passages the answer sentences are drawn from.")
+    passages: int = Field(8, ge=1, description="Top passages the answer sentences are drawn from.")
+    max_sentences: int = Field(4, ge=1, le=20, description="Most sentences quoted in a prose answer.")
+    max_chars: int = Field(800, ge=100, description="Most characters of quoted text in a prose answer (the best sentence is always quoted).")
+    lexical_weight: float = Field(
+        0.35, ge=0, description="How much the IDF-weighted share of the question's words a sentence uses adds to its cosine similarity.")
+    rank_prior: float = Field(0.04, ge=0, description="Small preference for sentences of higher-ranked passages (divided by 1 + rank).")
+    extra_margin: float = Field(
+        0.1, ge=0, description="A sentence after the best one is quoted only when it scores within this much of the best.")
+    unasked_methods_penalty: float = Field(
+        0.15, ge=0, description="Subtracted from the score of sentences of the review's methods when the question is not about them.")
+    closest_floor: float = Field(
+        0.45, description="Score a sentence needs to be quoted as the closest the review comes, when a question is declined.")
+    redundancy: float = Field(
+        0.8, ge=0, le=1, description="Cosine between two sentences above which the second repeats the first and is not quoted.")
+    table_rows: int = Field(10, ge=1, description="Most table rows written into an answer's text (all rows stay in its table block).")
+    card_quotes: int = Field(6, ge=1, description="Most citing sentences and rows shown on one reference card.")
     min_evidence: float = Field(
-        0.2,
-        description="Cosine similarity of the best passage below which the answer says the review does not seem to cover the question.",
-    )
+        0.42, description="Score (cosine + word overlap) of the best sentence below which the question is declined as not covered.")
+    min_coverage: float = Field(
+        0.34, ge=0, le=1,
+        description="Share (IDF-weighted) of the question's salient words that the best passage must use; below it, declined.")
+    subject_passages: int = Field(
+        3, ge=1, description="Best-ranked passages that stand for a question's subject when it names no trial or work.")
+    max_missing: float = Field(
+        0.3, ge=0, le=1,
+        description="Share of the question's salient words the review never uses above which it is declined outright.")
     max_question_chars: int = Field(4000, ge=10, description="Longest question accepted.")
 
 
@@ -67,13 +100,21 @@ class FetchSettings(_Group):
 
 
 class Settings(_Group):
-    corpus_dir: Path = Field(Path("corpus"), description="Folder the index is built from.")
+    corpus_dir: Path | None = Field(
+        None,
+        description=f"Folder the index is built from ({DEFAULT_CORPUS}/ when not set). When not set, ask and the app judge "
+                    "an index's freshness against the folder it was built from.")
     index_dir: Path = Field(Path("index"), description="Folder the index is written to and read from.")
     chunk: ChunkSettings = ChunkSettings()
     embed: EmbedSettings = EmbedSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     fetch: FetchSettings = FetchSettings()
+
+    @property
+    def corpus(self) -> Path:
+        """The corpus folder to build from."""
+        return self.corpus_dir or DEFAULT_CORPUS
 
     def build_fingerprint(self) -> dict[str, Any]:
         """The settings that change what a build writes (and so make an index stale)."""
@@ -110,4 +151,11 @@ def load_settings(overrides: Mapping[tuple[str, ...], Any] | None = None, enviro
     for path, value in (overrides or {}).items():
         if value is not None:
             _set(tree, path, value)
-    return Settings.model_validate(tree)
+    try:
+        return Settings.model_validate(tree)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        path = ".".join(str(part) for part in problem["loc"])
+        flag = "--" + path.replace(".", "-").replace("_", "-")
+        env = ENV_PREFIX + path.replace(".", "__").upper()
+        raise SettingsProblem(f"invalid setting {path} ({flag} or {env}): {problem['msg']}") from None

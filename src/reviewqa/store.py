@@ -28,6 +28,8 @@ import bm25s
 import faiss
 import numpy as np
 
+from .config import Settings
+from .corpus import corpus_files, review_files
 from .errors import REBUILD as REBUILD_HINT
 from .errors import IndexProblem
 from .records import Chunk, Document, chunk_from_dict, document_from_dict
@@ -52,6 +54,10 @@ class Manifest:
     build_seconds: float
     warnings: list[str]
     checksums: dict[str, str] = dataclasses.field(default_factory=dict)
+    corpus_dir: str = ""  # the corpus folder it was built from (absolute), so `ask --index` alone can check it
+    corpus_stats: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # relative path → [size, mtime_ns]
+    code_files: dict[str, str] = dataclasses.field(default_factory=dict)  # pipeline module (package-relative) → sha256
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)  # the build settings in force (Settings.build_fingerprint)
 
 
 @dataclass
@@ -163,16 +169,23 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexProblem(f"The index manifest in {index_dir}/ is incomplete; rebuild it with: {REBUILD_HINT}") from None
 
 
+def damage(index_dir: Path, manifest: Manifest) -> str:
+    """The first file of the build that does not match its checksum ("" when all match)."""
+    folder = index_dir / "builds" / manifest.build_id
+    for name, expected in manifest.checksums.items():
+        path = folder / name
+        if not path.is_file() or file_sha256(path) != expected:
+            return name
+    return ""
+
+
 def read_index(index_dir: Path, verify_checksums: bool = True) -> IndexData:
     """Load the current build; any damage becomes an IndexProblem naming the rebuild command."""
     manifest = read_manifest(index_dir)
     folder = index_dir / "builds" / manifest.build_id
     broken = f"The index in {index_dir}/ is damaged"
-    if verify_checksums:
-        for name, expected in manifest.checksums.items():
-            path = folder / name
-            if not path.exists() or file_sha256(path) != expected:
-                raise IndexProblem(f"{broken} ({name} does not match its checksum); rebuild it with: {REBUILD_HINT}")
+    if verify_checksums and (damaged := damage(index_dir, manifest)):
+        raise IndexProblem(f"{broken} ({damaged} does not match its checksum); rebuild it with: {REBUILD_HINT}")
     try:
         chunks = [_chunk_from_json(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
@@ -208,3 +221,91 @@ def write_embedding_cache(index_dir: Path, model: str, vectors: dict[str, np.nda
     os.close(fd)
     np.savez(tmp, model=np.array(model), hashes=np.array(hashes), vectors=matrix)
     os.replace(tmp, folder / "embeddings.npz")
+
+
+# --- freshness ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """Can the index be served, and is it current? A stale index is served, with a warning."""
+
+    ok: bool  # readable and built with the configured model: it can answer
+    message: str  # one sentence; names the command that repairs it when not ok or stale
+    manifest: Manifest | None = None
+    changes: tuple[str, ...] = ()  # what changed since the build: "corpus", "settings", "pipeline"
+    corpus_dir: Path | None = None  # the corpus the freshness was judged against (None: not found, not judged)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def current(self) -> bool:
+        return self.ok and not self.changes
+
+
+def corpus_stats(corpus_dir: Path) -> dict[str, list[int]]:
+    """Relative path → [size, mtime_ns] of every corpus file: what tells cheaply that a file may have changed."""
+    found = {}
+    for path in corpus_files(corpus_dir):
+        stat = path.stat()
+        found[str(path.relative_to(corpus_dir))] = [stat.st_size, stat.st_mtime_ns]
+    return found
+
+
+def _corpus_changed(manifest: Manifest, corpus_dir: Path) -> bool:
+    """Files added or removed, or a file whose size or time differs and whose content does too (hashed only then)."""
+    now = corpus_stats(corpus_dir)
+    if set(now) != set(manifest.corpus_files):
+        return True
+    return any(now[name] != manifest.corpus_stats.get(name) and file_sha256(corpus_dir / name) != manifest.corpus_files[name]
+               for name in now)
+
+
+def _pipeline_changed(manifest: Manifest) -> bool:
+    package = Path(__file__).parent
+    if not manifest.code_files:
+        return True  # written before the pipeline's code was recorded
+    for name, digest in manifest.code_files.items():
+        path = package / name
+        if not path.is_file() or file_sha256(path) != digest:
+            return True
+    return False
+
+
+def index_status(settings: Settings, corpus_dir: Path | None = None) -> IndexStatus:
+    """Is there a usable index, and was it built from the corpus, settings and pipeline in force now? The corpus is the
+    one the index was built from (recorded in its manifest) unless `corpus_dir` is given."""
+    try:
+        manifest = read_manifest(settings.index_dir)
+    except IndexProblem as problem:
+        return IndexStatus(False, str(problem))
+    if manifest.model != settings.embed.model:
+        return IndexStatus(
+            False,
+            f"The index was built with model '{manifest.model}' but '{settings.embed.model}' is configured; "
+            f"rebuild it with: {REBUILD_HINT}",
+            manifest,
+        )
+    recorded = Path(manifest.corpus_dir) if manifest.corpus_dir else None
+    corpus = corpus_dir or settings.corpus_dir or (recorded if recorded and recorded.is_dir() else settings.corpus)
+    changes = []
+    if review_files(corpus):
+        if _corpus_changed(manifest, corpus):
+            changes.append("corpus")
+    else:
+        corpus = None  # an index served without its corpus (a copied index/): the corpus cannot be judged
+    if manifest.settings and manifest.settings != settings.build_fingerprint():
+        changes.append("settings")
+    if _pipeline_changed(manifest):
+        changes.append("pipeline")
+    if changes:
+        return IndexStatus(
+            True,
+            f"The index in {settings.index_dir}/ is out of date: the {' and the '.join(changes)} changed since it was built; "
+            f"answers come from the old build until you run: {REBUILD_HINT}",
+            manifest, tuple(changes), corpus,
+        )
+    where = "" if corpus else " (corpus not found, so its freshness is not checked)"
+    return IndexStatus(True, f"Index {manifest.build_id} is up to date{where}.", manifest, (), corpus)

@@ -443,6 +443,11 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     if _PROSE_ASK.search(lowered) and not mentions_table and intent not in ("count", "values"):
         return None
     keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered)
+    # A comparison is the tables' only when it compares studies, trials or rows ("female vs male trials");
+    # "compare adipose and bone marrow MSCs" asks the review's text.
+    studies = bool(study_tables or mentions_table or re.search(rf"\b{_STUDY_NOUN}\b", lowered))
+    if focus and not studies:
+        return None
     is_table_question = mentions_table or bool(focus) or (
         intent is not None
         and (has_subject or (intent == "values" and values_field in _TABLE_SPECIFIC_FIELDS))

@@ -99,6 +99,26 @@ def expand_query(question: str, abbreviations: dict[str, str]) -> str:
     return " ".join([question, *extra])
 
 
+def aliases(abbreviations: dict[str, str]) -> dict[str, frozenset[str]]:
+    """Each word or abbreviation users may type (lower-cased) → the lexical stems of the review's terms it stands for:
+    synonyms, abbreviations (the field's and the review's own) and the spellings of the tables' values."""
+    found: dict[str, set[str]] = {}
+
+    def add(spelling: str, meaning: str) -> None:
+        found.setdefault(spelling.lower(), set()).update(lexical.tokenize(meaning))
+
+    for phrase, expansion in SYNONYMS.items():
+        add(phrase, expansion)
+    for abbreviation, expansion in {**FIELD_ABBREVIATIONS, **abbreviations}.items():
+        add(abbreviation, expansion)
+    for term in VOCABULARY:
+        for spelling in (*term.spellings, *term.synonyms):
+            add(spelling, " ".join((term.label, *term.spellings)))
+    for group, (_, labels) in GROUPS.items():
+        add(group, " ".join(labels))
+    return {spelling: frozenset(stems) for spelling, stems in found.items()}
+
+
 def spelled_out(text: str, abbreviations: dict[str, str]) -> str:
     """`text` followed by the expansions of the abbreviations it uses, for embedding."""
     found = [f"{abbr}: {expansion}" for abbr, expansion in {**FIELD_ABBREVIATIONS, **abbreviations}.items()
