@@ -17,27 +17,32 @@ own sentences, one cited line per strand or side. Nothing is quoted from adminis
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
 
 from . import lexical, tableanswer
-from .abstain import Coverage, salient_words
+from .abstain import Coverage, asks_quantity, has_figure, salient_words
 from .config import AnswerSettings
 from .evidence import Evidence, ScoredSentence, Sentence
 from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
 from .tabledata import type_table
-from .understand import STRANDS, Query, Reading
-from .vocabulary import expand_query
+from .understand import JUDGEMENT, STRANDS, Query, Reading
+from .vocabulary import FIELD_ABBREVIATIONS, expand_query
 
 # A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
 # sentence brings the conclusion that follows it, and a quoted conclusion brings what it concludes from.
 _CONCLUDES = re.compile(r"^(?:As a result|Therefore|Thus|Hence|Consequently|Accordingly)\b")
-# A sentence opening like this leans on the one before ("These cells survive…"): quoted, it brings it along.
-_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This|They|It|Such|He|She)\b")
+# A sentence opening like this leans on the one before ("These cells survive…"): quoted, it brings it along; and
+# quoted, a sentence brings such a follower when it elaborates it ("These advantages include…", "He … proved").
+# ("It" is left out: "It is likely that…" leans on nothing.)
+_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This|They|Such|He|She)\b")
+# A clause of a numbered list cut at its semicolons ("(2) MSCs can reduce…;"): the list is quoted as a whole.
+_LIST_ITEM = re.compile(r"^(?:and |or )?\(\d{1,2}\)")
+_LIST_OPENER = re.compile(r"\(1\)")
 # The review's own statements of what is missing or uncertain, and of advantages and risks.
 _GAP_CUES = re.compile(
     r"\b(?:lack|no (?:studies|study|clinical trial|long-term)|not (?:easy|been|fully|responding)|needs? (?:more|evaluation)"
@@ -47,6 +52,11 @@ _RISK_CUES = re.compile(r"\b(?:risks?|tumor\w*|tumour\w*|fibrosis|proinflammator
 _ADVANTAGE_CUES = re.compile(r"\b(?:advantages?|easier|safer|promising|popular|preferable|ideal|low immunogenicity|free from"
                              r"|comparable|efficient|suggest|high (?:differentiation|proliferative)|availability|unlimited)\b",
                              re.IGNORECASE)
+_RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b", re.IGNORECASE)
+# What marks a sentence as a comparison ("AT-MSCs are easier and safer to obtain than BM-MSCs").
+_COMPARES = re.compile(r"\b(?:than|whereas|while|comparable|similar|unlike|compared|versus|vs|more|less|better|worse|"
+                       r"easier|safer|higher|lower)\b", re.IGNORECASE)
+_LIMITATION_CUES = re.compile(f"{_GAP_CUES.pattern}|{_RISK_CUES.pattern}", re.IGNORECASE)
 _CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
 CLOSEST_LEAD = "The closest the review comes:"
 _TRIAL_COLUMNS = {  # words asking for one column of a trial's row
@@ -182,38 +192,61 @@ def _vector(evidence: Evidence, sentence: Sentence) -> np.ndarray:
 
 
 def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings,
-            limit: int | None = None) -> list[Sentence]:
-    """The best sentence, then those close to it that add something new, within the length budget; a sentence that
-    leans on its predecessor brings it along (just before it)."""
+            limit: int | None = None, margin: float | None = None, leading: Sequence[ScoredSentence] = (),
+            topic: frozenset[str] = frozenset()) -> list[Sentence]:
+    """The best sentence (or the `leading` ones), then those close to the best (within `margin`, the fact margin by
+    default) that add something new on the question's `topic` (a sentence after the first must use one of its words,
+    when it has any), within the length budget; each brings the neighbours it needs to be read (see _with_context)."""
     if not candidates:
         return []
-    limit = limit or settings.max_sentences
+    limit = max(limit or settings.max_sentences, len(leading))
+    margin = settings.extra_margin if margin is None else margin
     best = candidates[0].score
     chosen: list[Sentence] = []
     length = 0
-    for item in candidates:
+    for item in [*leading, *candidates]:
         sentence = item.sentence
-        if chosen and (len(chosen) >= limit or item.score < best - settings.extra_margin
-                       or length + len(sentence.text) > settings.max_chars):
+        if chosen and item not in leading and (len(chosen) >= limit or item.score < best - margin
+                                               or length + len(sentence.text) > settings.max_chars):
+            continue
+        if chosen and item not in leading and topic and not topic & sentence.words:
             continue
         # Rows of a table read alike but each is its own fact: only sentences can repeat one another.
         if not _is_row(evidence, sentence) and any(
                 float(_vector(evidence, sentence) @ _vector(evidence, other)) > settings.redundancy for other in chosen):
             continue
-        group = [s for s in _with_context(sentence, evidence) if s not in chosen]
+        context = _with_context(sentence, evidence)
+        if not context:
+            continue  # cannot be read on its own (a list item whose opening clause is in another passage)
+        group = [s for s in context if s not in chosen]
         chosen.extend(group)
         length += sum(len(s.text) for s in group)
     return chosen
 
 
 def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
-    """The sentence with the neighbour it needs to be read: what a conclusion or a "These…" leans on, and the
-    conclusion drawn right after it."""
+    """The sentence with the neighbours it needs to be read: what a conclusion or a "These…" leans on; the conclusion
+    or elaboration right after it; and, for a clause of a numbered list, the clause that opens the list."""
     siblings = evidence.by_chunk[sentence.chunk]
+    if _LIST_ITEM.search(sentence.text) or (sentence.text.endswith(";") and sentence.number + 1 < len(siblings)
+                                            and _LIST_ITEM.match(siblings[sentence.number + 1].text)):
+        start = sentence.number
+        while start > 0 and (_LIST_ITEM.match(siblings[start].text) or siblings[start - 1].text.endswith(";")):
+            start -= 1
+        end = sentence.number
+        while end + 1 < len(siblings) and siblings[end].text.endswith(";"):
+            end += 1
+        if not _LIST_OPENER.search(siblings[start].text):
+            return []  # the list began in another passage: its items cannot be read here
+        # The list's opening clause brings the whole list; one of its items, the opening clause (what the list is of).
+        return siblings[start:end + 1] if sentence.number == start else [siblings[start], sentence]
     group = [sentence]
+    if _LEANS_ON_PREVIOUS.match(sentence.text) and (sentence.number == 0 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number - 1].text)):
+        return []  # what it leans on is in another passage, or leans on something further back
     if sentence.number > 0 and (_CONCLUDES.match(sentence.text) or _LEANS_ON_PREVIOUS.match(sentence.text)):
         group.insert(0, siblings[sentence.number - 1])
-    if sentence.number + 1 < len(siblings) and _CONCLUDES.match(siblings[sentence.number + 1].text):
+    if sentence.number + 1 < len(siblings) and (_CONCLUDES.match(siblings[sentence.number + 1].text)
+                                                or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
         group.append(siblings[sentence.number + 1])
     return group
 
@@ -236,11 +269,42 @@ def _mentions_word(sentence: Sentence, stems: set[str]) -> bool:
 # --- composers, one per kind of answer -----------------------------------------------------
 
 
+def _favouring(candidates: Sequence[ScoredSentence], cue, bonus: float) -> list[ScoredSentence]:
+    """Candidates re-ranked with `bonus` added to those whose text `cue` accepts."""
+    return sorted((replace(c, score=c.score + bonus) if cue(c.sentence.text) else c for c in candidates), key=lambda c: -c.score)
+
+
 def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    leading: list[ScoredSentence] = []
+    for part in query.parts:
+        # "What are the main causes … and how often is no cause found?": each part's best sentence, a different one
+        # for each part, leads the answer.
+        ranked = evidence.score(part, [c.sentence for c in candidates if not _is_row(evidence, c.sentence)], settings.lexical_weight)
+        lead = next((item for item in ranked if all(item.sentence.text != other.sentence.text for other in leading)), None)
+        if lead is not None:
+            leading.append(lead)
+    if asks_quantity(query.reading.text):
+        # "What share…", "how many…": a sentence giving a figure answers; one without a figure rarely does.
+        candidates = _favouring(candidates, has_figure, settings.figure_bonus)
+    if JUDGEMENT.search(query.reading.text.lower()):
+        # "Which source is best?": the review's own recommendation answers.
+        candidates = _favouring(candidates, _RECOMMENDS.search, settings.figure_bonus)
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
     if candidates and not _is_row(evidence, candidates[0].sentence):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
-    return _prose_and_rows(_select(candidates, evidence, settings), evidence, settings)
+    margin = settings.explanation_margin if query.reading.explanation else None
+    return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=_topic(query)),
+                           evidence, settings)
+
+
+# Words of the field too general to say what a question is about.
+_GENERAL = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell cells therapy therapies treatment treat "
+                                      "review study studies azoospermia noa human"))
+
+
+def _topic(query: Query) -> frozenset[str]:
+    """The stems of what a question is about: its salient words, less the field's most general ones."""
+    return frozenset(stem for word in salient_words(query.reading.question) for stem in lexical.tokenize(word)) - _GENERAL
 
 
 def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
@@ -321,32 +385,47 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         if risks:
             blocks.append(Prose(tuple(_quote(evidence, s) for s in risks), heading="Risks and drawbacks"))
         return blocks
-    cue = _RISK_CUES if re.search(r"\b(?:risks?|safe\w*|dangers?|side effects?|harms?|complications?)\b",
-                                  query.reading.text.lower()) else _GAP_CUES
-    pool = _cue_candidates(query, evidence, cue, settings)
-    # The question's own best evidence competes too: the review may state the limitation without a cue word.
-    merged = sorted({item.sentence.row: item for item in [*pool, *candidates[:2]]}.values(), key=lambda item: -item.score)
-    return _prose_and_rows(_select(merged, evidence, settings), evidence, settings)
+    pool = _cue_candidates(query, evidence, _LIMITATION_CUES, settings)
+    return _prose_and_rows(_select(pool, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
 
 
 def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str], settings: AnswerSettings) -> list[ScoredSentence]:
+    """Whole sentences of these sections (a summary quotes sentences, not the fragments of a list), scored."""
     positions = [i for i, chunk in enumerate(evidence.index.chunks) if chunk.kind == "prose" and chunk.section in sections]
-    return evidence.score(query, evidence.quotable(positions, query.reading.asks_sections), settings.lexical_weight)
+    pool = [s for s in evidence.quotable(positions, query.reading.asks_sections)
+            if not _LIST_ITEM.match(s.text) and not s.text.endswith(";")]
+    return evidence.score(query, pool, settings.lexical_weight)
+
+
+def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    """A procedure told from the section that describes it: its best sentences, in the order the review gives them."""
+    prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
+    if not prose:
+        return _fact(query, candidates, evidence, settings)
+    section = evidence.index.chunks[prose[0].sentence.chunk].section
+    chosen = _select(_strand_sentences(query, evidence, (section,), settings), evidence, settings,
+                     margin=settings.synthesis_margin)
+    return [Prose(tuple(_quote(evidence, s) for s in sorted(chosen, key=lambda s: s.row)))]
 
 
 def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
     reading = query.reading
+    if reading.procedure:
+        return _procedure(query, candidates, evidence, settings)
     if _CONCLUDE.search(reading.text.lower()) and not reading.strands:
         conclusions = _strand_sentences(query, evidence, ("Conclusions",), settings)
-        return _prose_and_rows(_select(conclusions, evidence, settings, limit=3), evidence, settings)
+        return _prose_and_rows(_select(conclusions, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
     topic = [w for w in salient_words(reading.text) if w not in _SUMMARY_WORDS]
     if not reading.strands and topic:
-        return _fact(query, candidates, evidence, settings)  # "summarize what the review says about exosomes"
+        # "summarize what the review says about exosomes": its best sentences on the topic, text before table rows.
+        prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
+        rows = [c.sentence for c in candidates if _is_row(evidence, c.sentence)][: settings.summary_rows]
+        return _prose_and_rows(_select(prose, evidence, settings, margin=settings.synthesis_margin) + rows, evidence, settings)
     strands = [strand for strand in STRANDS if not reading.strands or strand[0] in reading.strands]
     quotes = []
     for label, _, sections in strands:
         best = _select(_strand_sentences(query, evidence, sections, settings), evidence, settings,
-                       limit=1 if len(strands) > 1 else settings.max_sentences - 1)
+                       limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
         quotes += [_quote(evidence, s, label) for s in best]
     blocks: list[Block] = [Prose(tuple(quotes))] if quotes else []
     tally = _tables_tally(evidence, [label for label, _, _ in strands])
@@ -382,7 +461,8 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     pool = evidence.score(query, evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections),
                           settings.lexical_weight)
     pool = [item for item in pool if not _is_row(evidence, item.sentence) and not item.sentence.gate]
-    both = [item for item in pool if all(_mentions_word(item.sentence, stems) for stems in side_stems)]
+    both = _favouring([item for item in pool if all(_mentions_word(item.sentence, stems) for stems in side_stems)],
+                      _COMPARES.search, settings.comparison_bonus)
     quotes: list[Quote] = []
     used: set[int] = set()
     for item in both[:2]:
@@ -401,8 +481,14 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 
 
 def _side_words(evidence: Evidence, phrase: str) -> set[str]:
-    """Lexical stems standing for a compared side: its words and its abbreviations, both ways."""
-    return set(lexical.tokenize(expand_query(phrase, evidence.abbreviations)))
+    """Lexical stems standing for a compared side: its words, and the abbreviations whose expansion contains them
+    ("adipose tissue" → AT-MSC, whose expansion is "adipose tissue-derived mesenchymal…")."""
+    words = set(lexical.tokenize(expand_query(phrase, evidence.abbreviations)))
+    own = set(lexical.tokenize(phrase))
+    for abbreviation, expansion in {**FIELD_ABBREVIATIONS, **evidence.abbreviations}.items():
+        if own and own <= set(lexical.tokenize(expansion)):
+            words.update(lexical.tokenize(abbreviation))
+    return words
 
 
 def _sides_tally(evidence: Evidence, sides: Sequence[str]) -> str:
@@ -425,6 +511,14 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
     subject = ", ".join((*reading.trial_codes, *(f"[{n}]" for n in reading.references)))
     if reading.trial_codes and not any(code in c.text.upper() for c in evidence.index.chunks for code in reading.trial_codes):
         text = f"The review does not list {subject}."
+    elif coverage.reason == "outcome" and subject:
+        text = f"The review does not report {coverage.unreported} for {subject}; it lists the trial as below."
+    elif coverage.reason == "outcome":
+        text = f"The review does not report {coverage.unreported} after MSC treatment in people."
+        blocks = [Notice(text)]
+        if coverage.closest is not None:
+            blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
+        return blocks
     elif coverage.missing:
         text = f"The review does not discuss {_joined(coverage.missing, 'or')}."
     elif coverage.reason == "quantity":

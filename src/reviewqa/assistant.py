@@ -102,12 +102,15 @@ class Assistant:
         return True
 
     def query(self, reading: understand.Reading, abbreviations: dict[str, str]) -> Query:
-        """The reading with its words (expanded with the field's vocabulary) and its two vectors, in one batch."""
-        tokens = tuple(lexical.tokenize(vocabulary.expand_query(reading.text, abbreviations)))
-        # Passages are embedded in the review's own wording, sentences with abbreviations spelled out.
-        spelled = vocabulary.spelled_out(reading.text, abbreviations)
-        vectors = self.embedder.encode([reading.text, spelled] if spelled != reading.text else [reading.text])
-        return Query(reading, tokens, vectors[0], vectors[-1])
+        """The reading with its words (expanded with the field's vocabulary) and its vectors, in one batch: the reading
+        as written (for passages), reworded (for sentences: abbreviations spelled out), and each part's, reworded."""
+        # A part alone often lacks its subject ("list the mechanisms"): it is embedded with its question around it.
+        texts = [reading.text, vocabulary.reworded(reading.text, abbreviations),
+                 *(vocabulary.reworded(f"{part} ({reading.text})", abbreviations) for part in reading.parts)]
+        vectors = self.embedder.encode(texts)
+        words = lambda text: tuple(lexical.tokenize(vocabulary.expand_query(text, abbreviations)))  # noqa: E731
+        parts = tuple(Query(reading, words(part), vector, vector) for part, vector in zip(reading.parts, vectors[2:]))
+        return Query(reading, words(reading.text), vectors[0], vectors[1], parts)
 
     def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
             kinds: frozenset[str] | None = None) -> Answer:

@@ -52,6 +52,8 @@ class RetrievalSettings(_Group):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant: larger flattens the rank weights.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    sentence_weight: float = Field(
+        0.5, ge=0, description="Weight, in the fusion, of the ranking of passages by their closest sentence (abbreviations spelled out).")
     unasked_admin_weight: float = Field(
         0.3, ge=0, le=1,
         description="Factor on the fused score of administrative passages (funding, contributions, abbreviations…) "
@@ -61,14 +63,29 @@ class RetrievalSettings(_Group):
 
 
 class AnswerSettings(_Group):
-    passages: int = Field(8, ge=1, description="Top passages the answer sentences are drawn from.")
+    passages: int = Field(12, ge=1, description="Top passages the answer sentences are drawn from.")
     max_sentences: int = Field(4, ge=1, le=20, description="Most sentences quoted in a prose answer.")
     max_chars: int = Field(800, ge=100, description="Most characters of quoted text in a prose answer (the best sentence is always quoted).")
     lexical_weight: float = Field(
         0.35, ge=0, description="How much the IDF-weighted share of the question's words a sentence uses adds to its cosine similarity.")
     rank_prior: float = Field(0.04, ge=0, description="Small preference for sentences of higher-ranked passages (divided by 1 + rank).")
     extra_margin: float = Field(
-        0.1, ge=0, description="A sentence after the best one is quoted only when it scores within this much of the best.")
+        0.15, ge=0, description="A sentence after the best one is quoted only when it scores within this much of the best.")
+    explanation_margin: float = Field(
+        0.25, ge=0, description="Margin below the best sentence within which an answer to a how or why question quotes more.")
+    cited_bonus: float = Field(0.03, ge=0, description="Added to the score of sentences that cite a reference.")
+    synthesis_margin: float = Field(
+        0.35, ge=0, description="Margin below the best sentence within which summaries and limitations quote further sentences.")
+    summary_rows: int = Field(3, ge=0, description="Most table rows a summary of a topic adds after its sentences.")
+    figure_bonus: float = Field(
+        0.08, ge=0, description="Added to the score of sentences giving a figure when the question asks for a quantity, and of "
+                                "sentences stating a recommendation when it asks for the review's judgement.")
+    asked_section_bonus: float = Field(
+        0.3, ge=0, description="Added to the score of sentences of a section the question asks for by name (funding, methods…).")
+    figure_sentences: int = Field(
+        2, ge=1, description="Sentences using most of a quantity question's words, one of which must give a figure.")
+    comparison_bonus: float = Field(
+        0.15, ge=0, description="Added to sentences naming both compared sides when they compare them (than, whereas, easier…).")
     unasked_methods_penalty: float = Field(
         0.15, ge=0, description="Subtracted from the score of sentences of the review's methods when the question is not about them.")
     closest_floor: float = Field(
@@ -80,10 +97,22 @@ class AnswerSettings(_Group):
     min_evidence: float = Field(
         0.42, description="Score (cosine + word overlap) of the best sentence below which the question is declined as not covered.")
     min_coverage: float = Field(
-        0.34, ge=0, le=1,
+        0.5, ge=0, le=1,
         description="Share (IDF-weighted) of the question's salient words that the best passage must use; below it, declined.")
     subject_passages: int = Field(
         3, ge=1, description="Best-ranked passages that stand for a question's subject when it names no trial or work.")
+    technical_zipf: float = Field(
+        3.0, ge=0,
+        description="A question word the review never uses and rarer than this in English (wordfreq Zipf scale) is a term of "
+                    "art: the review does not discuss it, and the question is declined.")
+    everyday_zipf: float = Field(
+        3.5, ge=0,
+        description="A missing word at least this common in English is everyday wording; between the two, an uncommon word "
+                    "declines the question unless the evidence is decisive.")
+    decisive_evidence: float = Field(
+        0.93, description="Best-sentence score at which a question is answered although it uses an uncommon word the review does not.")
+    strong_evidence: float = Field(
+        0.8, description="Best-sentence score above which a question is answered even if many of its everyday words are not the review's.")
     max_missing: float = Field(
         0.3, ge=0, le=1,
         description="Share of the question's salient words the review never uses above which it is declined outright.")

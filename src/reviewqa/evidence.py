@@ -28,13 +28,13 @@ ADMIN, METHODS = "admin", "methods"
 _QUOTABLE_KINDS = ("prose", "abstract", "table_row")
 
 
-def _asked_as(chunk: Chunk) -> str:
+def asked_as(chunk: Chunk) -> str:
     """The name under which a question asks for this passage's section ("— notes" under a table define abbreviations)."""
     return "Abbreviations" if chunk.section.endswith("— notes") else chunk.section
 
 
 def section_gate(chunk: Chunk) -> str:
-    if chunk.kind == "prose" and _asked_as(chunk) in ADMIN_SECTIONS:
+    if chunk.kind == "prose" and asked_as(chunk) in ADMIN_SECTIONS:
         return ADMIN
     if chunk.kind == "prose" and chunk.section in METHODS_SECTIONS:
         return METHODS
@@ -43,7 +43,7 @@ def section_gate(chunk: Chunk) -> str:
 
 def unasked_admin(chunk: Chunk, asked: frozenset[str]) -> bool:
     """Administrative text the question does not ask about by name."""
-    return section_gate(chunk) == ADMIN and _asked_as(chunk) not in asked
+    return section_gate(chunk) == ADMIN and asked_as(chunk) not in asked
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,17 @@ class Evidence:
                          for word in sentence.words)
 
     @cached_property
-    def surface_words(self) -> frozenset[str]:
-        """Lower-cased words as written anywhere in the corpus, for recognising typing slips."""
-        return frozenset(word for chunk in self.index.chunks for word in re.findall(r"[a-z]{4,}", chunk.text.lower()))
+    def content_surface_words(self) -> frozenset[str]:
+        """Lower-cased words as written in what the review says (not its bibliography), for recognising typing slips
+        and parts of words."""
+        return frozenset(word for chunk in self.index.chunks if chunk.kind != "reference"
+                         for word in re.findall(r"[a-z]{4,}", chunk.text.lower()))
+
+    @cached_property
+    def author_names(self) -> frozenset[str]:
+        """Lower-cased names of the cited works' authors: a question may name any of them."""
+        return frozenset(word.lower() for reference in self.references.values()
+                         for word in re.findall(r"[^\W\d_]{3,}", reference.authors))
 
     def weight(self, word: str) -> float:
         return self.idf.get(word, self._default_idf)
@@ -149,11 +157,18 @@ class Evidence:
     def candidates(self, query: Query, positions: Sequence[int], settings: AnswerSettings) -> list[ScoredSentence]:
         """The quotable sentences of the top passages at `positions` (best first), scored against the query, with a
         small preference for higher-ranked passages; the review's methods count less unless asked about."""
+        asked = query.reading.asks_sections
+        # A section asked for by name ("who funded the review?") competes with all its sentences, and leads.
+        named = [i for i, chunk in enumerate(self.index.chunks) if chunk.kind == "prose" and asked_as(chunk) in asked]
         ranks = {position: rank for rank, position in enumerate(positions)}
-        methods_asked = bool(set(METHODS_SECTIONS) & query.reading.asks_sections)
+        methods_asked = bool(set(METHODS_SECTIONS) & asked)
         scored = []
-        for item in self.score(query, self.quotable(positions, query.reading.asks_sections), settings.lexical_weight):
-            bonus = settings.rank_prior / (1 + ranks[item.sentence.chunk])
+        for item in self.score(query, self.quotable(list(dict.fromkeys([*positions, *named])), asked), settings.lexical_weight):
+            bonus = settings.rank_prior / (1 + ranks.get(item.sentence.chunk, len(positions)))
+            if asked_as(self.index.chunks[item.sentence.chunk]) in asked:
+                bonus += settings.asked_section_bonus
+            if item.sentence.refs:
+                bonus += settings.cited_bonus  # between near-equals, the sentence a reader can check
             penalty = settings.unasked_methods_penalty if item.sentence.gate == METHODS and not methods_asked else 0.0
             scored.append(replace(item, score=item.score + bonus - penalty))
         scored.sort(key=lambda item: -item.score)

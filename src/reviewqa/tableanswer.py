@@ -156,7 +156,7 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
     value_counts: tuple[tuple[str, int], ...] = ()
     values_column = FIELD_COLUMNS.get(query.values_field or "", {}).get(table.number)
     if query.intent == "values" and values_column and not query.untestable:
-        value_counts = _arranged(_tally(row.column_values(values_column) for row in matched), query)
+        value_counts = _arranged(_tally(row.categories(values_column) for row in matched), query)
         without = sum(1 for row in matched if not row.column_values(values_column))
         summary += "; " + _values_phrase(_lower(values_column), value_counts, query, (table.number,), len(matched), without)
     return TableResult(

@@ -68,6 +68,10 @@ TABLE_IMPLIES: dict[int, dict[str, str]] = {
     4: {"species": "Human"},
 }
 
+# Columns whose combinations are categories of their own when rows are counted per value: a "1&2" trial is
+# counted as phase 1&2, not once as phase 1 and once as phase 2 (it still matches "phase 2 trials").
+CATEGORY_COLUMNS = {"Phase"}
+
 # Fields whose cells can hold several values: "X and Y" there asks for rows with both.
 MULTI_VALUED = {"source", "inducer", "therapeutic", "disease", "phase"}
 
@@ -87,6 +91,13 @@ class TypedRow:
 
     def column_values(self, column: str) -> tuple[str, ...]:
         return dict(self.values).get(column, ())
+
+    def categories(self, column: str) -> tuple[str, ...]:
+        """The values a row is counted under: its values, or its printed cell for a column of combined categories."""
+        values = self.column_values(column)
+        if column in CATEGORY_COLUMNS and len(values) > 1:
+            return ("&".join(values),)
+        return values
 
 
 @dataclass(frozen=True)

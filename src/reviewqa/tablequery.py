@@ -40,12 +40,13 @@ from typing import Iterable, Sequence
 
 from .records import TABLE_LABELS
 from .tabledata import FIELD_COLUMNS, MULTI_VALUED, TABLE_IMPLIES
-from .vocabulary import GROUPS, VOCABULARY, is_acronym, matcher, normalise_spelling
+from .lexical import STOPWORDS
+from .vocabulary import GROUPS, QUESTION_WORDS, VOCABULARY, is_acronym, matcher, normalise_spelling
 
 
 @dataclass(frozen=True)
 class Condition:
-    """field ∈ values (any, or all when match_all; none when negated), and/or a year range for Date."""
+    """field ∈ values (any, or all when match_all; none when negated), a year range for Date, or no value recorded."""
 
     field: str
     values: tuple[str, ...] = ()
@@ -53,8 +54,11 @@ class Condition:
     year_min: int | None = None
     year_max: int | None = None
     negated: bool = False
+    unrecorded: bool = False  # the row records nothing in the field ("ND")
 
     def matches(self, row_values: Sequence[str]) -> bool:
+        if self.unrecorded:
+            return not row_values
         if self.values:
             hits = [value in row_values for value in self.values]
             if self.negated:
@@ -70,6 +74,8 @@ class Condition:
 
     def describe(self) -> str:
         """The test as a phrase after the column name: "= Rat", "≠ China", "= BMP4 and Retinoic acid", "≥ 2019"."""
+        if self.unrecorded:
+            return "not recorded"
         if self.values:
             if self.negated:
                 return "≠ " + " or ".join(self.values)
@@ -84,12 +90,13 @@ class Condition:
 
     def to_dict(self) -> dict:
         return {"field": self.field, "values": list(self.values), "match_all": self.match_all,
-                "year_min": self.year_min, "year_max": self.year_max, "negated": self.negated}
+                "year_min": self.year_min, "year_max": self.year_max, "negated": self.negated, "unrecorded": self.unrecorded}
 
     @classmethod
     def from_dict(cls, data: dict) -> Condition:
         return cls(str(data["field"]), tuple(map(str, data.get("values", ()))), bool(data.get("match_all", False)),
-                   data.get("year_min"), data.get("year_max"), bool(data.get("negated", False)))
+                   data.get("year_min"), data.get("year_max"), bool(data.get("negated", False)),
+                   bool(data.get("unrecorded", False)))
 
 
 INTENTS = ("rows", "count", "values")
@@ -138,6 +145,9 @@ _CLINICAL_TABLE = re.compile(r"\bclinical[- ]trials? table\b")
 
 _STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
+# "How many" counts the tables' rows only when what follows is a study noun ("how many busulfan rat models"),
+# not people or cells ("how many men…", "how many MSCs were injected").
+_HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b")
 _ROWS = re.compile(rf"\b(?:which|what|any)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b|^(?:list|show|give|find|display|tabulate)\b"
                    r"|\bwhich of (?:those|them|these)\b")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|of which|what about|how about|same)\b|^(?:and|but|only|now|or)\b")
@@ -167,7 +177,7 @@ _VALUE_NOUNS: tuple[tuple[str, str], ...] = (
     ("phase", r"phases?"),
     ("stage", r"stages?|status(?:es)?"),
     ("disease", r"diseases?|conditions|indications|syndromes?|disorders"),
-    ("date", r"years|dates"),
+    ("date", r"years?|dates?"),
     ("age", r"(?:source )?ages?"),
     ("sex", r"sex(?:es)?|genders?"),
 )
@@ -186,8 +196,8 @@ _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compa
 
 # A negation cue a few words before a value: "not in China", "other than bone marrow", "did not use busulfan".
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:not|non|no|never|except|excluding|exclude|excluded|other than|apart from|besides|outside(?: of)?|without"
-    r"|but not|rather than|instead of)\b(?:\s+\S+){0,2}\s*[-\s]?$")
+    r"(?:\b(?:not|non|no|never|except|excluding|exclude|excluded|other than|apart from|besides|outside(?: of)?|without"
+    r"|but not|rather than|instead of)\b|n't)(?:\s+\S+){0,2}\s*[-\s]?$")
 _NEGATION_WORDS = re.compile(r"\b(?:n't|not|non|no|never|except|excluding|exclude|other than|apart from|besides|outside|without)\b")
 _JOINED = re.compile(r"^\s*(?:,|and|or|nor|&|/|,\s*and|,\s*or)\s*$")
 
@@ -337,6 +347,34 @@ def _year_conditions(text: str) -> list[Condition]:
     return [Condition("date", year_min=low, year_max=high)]
 
 
+_NO_VALUE = r"(?:no data|unknown|not (?:recorded|reported|given|stated|specified|known)|missing|unspecified|nd)"
+
+
+def _unrecorded_conditions(text: str) -> list[Condition]:
+    """"trials with no data on cell source", "where the phase is unknown": rows that record nothing in that column."""
+    found = []
+    for i, (name, pattern) in enumerate(_VALUE_NOUNS):
+        if re.search(rf"\b{_NO_VALUE}\s+(?:on|for|about|in|of)?\s*(?:the\s+)?(?:cell\s+|msc\s+)?(?:{pattern})\b", text) or \
+                re.search(rf"\b(?:{pattern})\s+(?:is\s+|was\s+|are\s+|were\s+)?{_NO_VALUE}\b", text):
+            found.append(Condition(name, unrecorded=True))
+    return found
+
+
+# Words of a keyword query the tables can account for besides their values, study types and column names.
+_TABLE_WORDS = frozenset("stem cell cells msc mscs mesenchymal stromal therapy therapies treatment treated germ male female "
+                         "human humans derived used using use with without".split())
+
+
+def _unaccounted_words(lowered: str, found: Sequence[Mention]) -> list[str]:
+    """Words of a keyword query that no table records ("FSH cutoff in NOA patients": fsh, cutoff)."""
+    text = _masked(lowered, found)
+    for pattern in (*(p for p, _ in _STUDY_TYPES), _TABLE_MENTION, _CLINICAL_TABLE, re.compile(rf"\b{_STUDY_NOUN}\b"),
+                    re.compile(_NOUN_GROUPS), re.compile(_NO_VALUE), _PHASE, _YEAR, _NEGATION_WORDS):
+        text = pattern.sub(" ", text)
+    return [w for w in re.findall(r"[a-z][a-z'-]{2,}", text)
+            if w not in QUESTION_WORDS and w not in STOPWORDS and w not in _TABLE_WORDS]
+
+
 def _masked(text: str, found: Sequence[Mention]) -> str:
     """The text with vocabulary mentions blanked, so "which adipose tissue studies" names no field."""
     for mention in found:
@@ -425,7 +463,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     found = mentions(text)
     compare = bool(_COMPARE.search(lowered))
     reading = _conditions(text, found, compare)
-    conditions = reading.conditions
+    conditions = reading.conditions + _unrecorded_conditions(lowered)
     study_tables = _study_tables(lowered)
     values_field = _values_field(lowered, found)
     focus: tuple[str, ...] = ()
@@ -442,7 +480,10 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         return None
     if _PROSE_ASK.search(lowered) and not mentions_table and intent not in ("count", "values"):
         return None
-    keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered)
+    if intent == "count" and "how many" in lowered and not (_HOW_MANY_ROWS.search(lowered) or mentions_table):
+        return None
+    keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered) \
+        and not _unaccounted_words(lowered, found)
     # A comparison is the tables' only when it compares studies, trials or rows ("female vs male trials");
     # "compare adipose and bone marrow MSCs" asks the review's text.
     studies = bool(study_tables or mentions_table or re.search(rf"\b{_STUDY_NOUN}\b", lowered))

@@ -32,6 +32,8 @@ from .tablequery import TableQuery, mentions, parse_table_question
 from .vocabulary import normalise_spelling
 
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
+# Asking for the review's judgement: its recommendations answer ("which source does the review suggest?").
+JUDGEMENT = re.compile(r"\b(?:best|better|suggest\w*|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising)\b")
 _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 
 # "ref 57", "refs 57 and 58", "reference no. 57", "citation 57", "#57"
@@ -39,8 +41,9 @@ _REF_NUMBERS = re.compile(r"\b(?:refs?|references?|citations?|cited work)\.?\s*(
                           r"(\d{1,3}(?:\s*(?:,|and|&|or)\s*\d{1,3})*)\b|#(\d{1,3})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
 _ET_AL = re.compile(r"\bet\.?\s*al\b|\band colleagues\b|\band co-?workers\b", re.IGNORECASE)
-# A surname used as the name of a work: "Scadden's paper", "the study by Sherif", "Sherif's group".
-_WORK_OF = re.compile(r"^(?:'s|’s)\b|^\s+(?:paper|study|article|work|group|lab|team)\b")
+# A surname used as the name of a work: "Scadden's paper", "Dyce porcine skin paper", "the study by Sherif".
+_WORK_OF = re.compile(r"^(?:'s|’s)\b|^(?:\s+\S+){0,3}?\s+(?:paper|study|article|work|group|lab|team|report)\b")
+_LOOK_UP_WORDS = 6  # a question this short that starts with a surname is a look-up of that author's work
 _WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review)\s+(?:by|of|from)\s+$", re.IGNORECASE)
 
 _LIMITATIONS = re.compile(
@@ -55,6 +58,10 @@ _SUMMARY = re.compile(
     r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
     r"|what is (?:the |this )?(?:review|paper|article) about)\b")
+# A procedure asked step by step is told from the passage that describes it, not answered in one sentence.
+_PROCEDURE = re.compile(
+    r"\b(?:walk (?:me )?through|step[- ]by[- ]step|steps|procedures?|process of|how to"
+    r"|how (?:is|are|was|were|do you|does one) (?:\w+ ){0,3}?(?:harvested|isolated|collected|obtained|prepared|processed|diagnosed|performed|done))\b")
 _COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|differ(?:ence|ences|ent|s)?\b|better|worse"
                       r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|contrast)\b")
 # Study strands of the review, for summaries: (label, words that ask for it, sections that hold it).
@@ -71,19 +78,22 @@ STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
 ADMIN_SECTIONS: dict[str, re.Pattern] = {
     "Abbreviations": re.compile(r"\b(?:abbreviations?|acronyms?|stands? for|short for|meaning of)\b"),
     "Acknowledgments": re.compile(r"\backnowledg\w*"),
-    "Authors' contributions": re.compile(r"\b(?:contribut\w*|who (?:wrote|drafted|edited|designed|conceived)|authors?)\b"),
+    "Authors' contributions": re.compile(r"\b(?:contribut\w*|who (?:wrote|drafted|edited|designed|conceived|reviewed))\b"),
     "Funding": re.compile(r"\b(?:fund\w*|financ\w*|sponsor\w*|grants?|paid for|money)\b"),
     "Availability of data and materials": re.compile(r"\b(?:data availability|availab\w* of (?:the )?data|raw data|materials)\b"),
     "Declarations › Ethics approval and consent to participate": re.compile(r"\b(?:ethic\w*|consent)\b"),
     "Consent for publication": re.compile(r"\bconsent\b"),
     "Competing interests": re.compile(r"\b(?:competing|conflicts? of interest|conflicting interests?)\b"),
-    "Title": re.compile(r"\b(?:title|authors?|who wrote|written by|published|journal)\b"),
+    "Title": re.compile(r"\b(?:title|who (?:are|were) the authors|who wrote|written by|authors? of (?:the|this) (?:review|paper|article)"
+                        r"|first author|when was (?:it|the review|this review|the paper) published|which journal)\b"),
 }
 METHODS_SECTIONS: tuple[str, ...] = ("Methods › Focused question", "Search and study selection")
 _ASKS_METHODS = re.compile(
-    r"\b(?:search\w*|databases?|google scholar|clinicaltrials\.gov|key ?words?|inclusion|exclusion|exclud\w*|includ\w*"
-    r"|criteria|selection|select\w*|methods?|methodology|focused question|research question|language|english"
-    r"|systematic|aims?|goals?|objectives?|purpose|try(?:ing)? to answer|question (?:of|does|did) (?:the|this) review)\b")
+    r"\b(?:search(?:ed|es|ing)?|databases?|google scholar|clinicaltrials\.gov|key ?words?|inclusion|exclusion|exclud\w*"
+    r"|criteria|study selection|methodology|focused question|research question|languages?|english"
+    r"|systematic(?:ally)?|(?:the |this )?review'?s? (?:methods?|aims?|goals?|objectives?|purpose|question)"
+    r"|(?:methods?|aims?|goals?|objectives?|purpose) of (?:the|this) review|try(?:ing)? to answer"
+    r"|question (?:of|does|did) (?:the|this) review)\b")
 
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or|then|so)\b[\s,]*",
                               re.IGNORECASE)
@@ -132,6 +142,9 @@ class Reading:
     sides: tuple[str, ...] = ()  # the things a prose comparison sets against each other
     strands: tuple[str, ...] = ()  # study strands a summary is about (In vitro, Animal models, Human studies)
     pros_and_cons: bool = False
+    procedure: bool = False  # asked step by step ("walk me through…"): told from the one passage that describes it
+    parts: tuple[str, ...] = ()  # the questions a compound question asks ("… and how often is no cause found?")
+    explanation: bool = False  # asks how or why: answered in a few sentences rather than one
     asks_sections: frozenset[str] = frozenset()  # administrative or methods sections asked about by name
 
     @property
@@ -147,6 +160,24 @@ class Query:
     tokens: tuple[str, ...]  # lexical tokens of the reading, expanded with the field's vocabulary
     vector: np.ndarray = field(repr=False)  # the reading as written (compared with passages)
     sentence_vector: np.ndarray = field(repr=False)  # the reading with abbreviations spelled out (compared with sentences)
+    parts: tuple[Query, ...] = ()  # one query per part of a compound question
+
+
+# Asking how or why something happens (not "how many", "how much", "how long"): an explanation.
+_EXPLANATION = re.compile(r"^(?:how (?!many|much|long|often|old|soon)|why\b)|\b(?:explain|describe|mechanisms?|in what way)\b",
+                          re.IGNORECASE)
+
+# Where a compound question joins its parts: "… and how often…", "…? list the…".
+_PART_JOIN = re.compile(r"\?\s+(?=\w)|\s+and\s+(?=(?:how|what|which|where|why|when|who|whom|is|are|was|were|does|do|did|can)\b)",
+                        re.IGNORECASE)
+_PART_MIN_WORDS = 2
+
+
+def question_parts(text: str) -> tuple[str, ...]:
+    """The parts of a compound question, when it has more than one."""
+    parts = [part.strip(" ?.") for part in _PART_JOIN.split(text)]
+    parts = [part for part in parts if len(part.split()) >= _PART_MIN_WORDS]
+    return tuple(parts) if len(parts) > 1 else ()
 
 
 def trial_codes(text: str) -> tuple[str, ...]:
@@ -179,8 +210,9 @@ def _authored_references(text: str, known: Mapping[int, Reference]) -> list[int]
     for surname, references in by_surname.items():
         for match in re.finditer(rf"\b{re.escape(surname)}\b", lowered):
             after, before = lowered[match.end():], lowered[: match.start()]
+            opens = not before.strip() and len(words) <= _LOOK_UP_WORDS
             named = (bool(years) or bool(_ET_AL.search(after[:12])) or bool(_WORK_OF.match(after))
-                     or bool(_WORK_BY_BEFORE.search(before)) or len(words) <= 2)
+                     or bool(_WORK_BY_BEFORE.search(before)) or opens)
             if not named:
                 continue
             dated = [r for r in references if r.year in years]
@@ -270,10 +302,13 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         return Reading(question, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks)
     if _LIMITATIONS.search(lowered):
         return Reading(question, text, "limitations", asks_sections=asks)
+    if _PROCEDURE.search(lowered):
+        return Reading(question, text, "summary", procedure=True, asks_sections=asks)
     if _SUMMARY.search(lowered):
         return Reading(question, text, "summary", strands=_strands(text), asks_sections=asks)
     if _COMPARE.search(lowered):
         sides = _sides(question)
         if len(sides) >= 2:
             return Reading(question, text, "compare", sides=sides, asks_sections=asks)
-    return Reading(question, text, "fact", asks_sections=asks)
+    return Reading(question, text, "fact", asks_sections=asks, parts=question_parts(question),
+                   explanation=bool(_EXPLANATION.search(question)))

@@ -15,6 +15,35 @@ from typing import Any, Iterable
 
 from . import lexical
 
+# Words that say how a question is asked, not what it is about: they never make it out of scope.
+QUESTION_WORDS = frozenset("""
+tell explain explained explaining describe described list lists show shows showed shown give given find found finds
+name names named mean means meaning meant define defined definition definitions summary summarize summarise overview
+compare compared comparison comparing difference differences different differ versus main key kind kinds type types
+sort sorts way ways role roles thing things stuff example examples instance detail details info information question
+questions answer answers please thanks thank hi hello hey can could would should might must may really actually exactly
+simply simple briefly brief short quick quickly lol eli5 okay ok yes yeah like just kinda sorta basically generally
+overall study studies paper papers review reviews reviewed article articles author authors evidence evidences data
+result results report reports reported reporting say says said state states stated claim claims mention mentions
+mentioned discuss discusses discussed cover covers covered talk talks know known look looks use used uses using usage
+help helps helped work works worked working happen happens happened get gets got make makes made take takes took
+do does did done go goes went come comes came see seen want wants need needs needed think thought believe point points
+figure figures table tables row rows column columns entry entries one ones two three first second last many much
+more most less least few fewer fewest best better worse worst good bad big small high low new old common commonly
+often usually typically important importance main major minor part parts number numbers total amount level levels
+status stage stages current currently still yet ever already also even well whether why how what when where which who
+whose whom there here this that these those they them their it its anything something everything nothing someone
+review's reviewer reviewers systematic ref refs reference references citation citations cite cites cited trial trials
+gap gaps limitation limitations limit limits missing lack lacks lacking weakness weaknesses drawback drawbacks
+disadvantage disadvantages downside downsides pros cons pro con advantage advantages benefit benefits future direction
+directions research researchers open unknown unknowns unanswered caveat caveats shortcoming shortcomings takeaway
+takeaways conclusion conclusions conclude concludes concluded gist whole big picture bottom line field topic topics
+point out about into over under between after before during within without per via based regarding concerning
+versus than then now today currently recent recently latest year years time times people someone everyone anyone
+can't don't won't isn't aren't doesn't didn't wasn't weren't haven't hasn't couldn't wouldn't shouldn't cannot
+according regarding concerning respect related problem problems issue issues trouble troubles wrong cant dont wont isnt arent doesnt didnt wasnt werent havent hasnt couldnt wouldnt shouldnt
+walk through step steps
+""".split())
 # Everyday or variant words → the review's own terms (added to the lexical query).
 SYNONYMS: dict[str, str] = {
     "fat": "adipose tissue",
@@ -45,6 +74,21 @@ SYNONYMS: dict[str, str] = {
     "risks": "risk safety tumorigenicity",
     "safety": "risk tumorigenicity",
     "discovered": "first described",
+    "turn into": "differentiate into",
+    "turns into": "differentiate into",
+    "become": "differentiate into",
+    "irct": "Iranian Registry of Clinical Trials",
+    "storing": "storage",
+    "stored": "storage",
+    "exclusion": "excluded",
+    "inclusion": "considered",
+    "funded": "financially supported",
+    "digestion": "enzymatic collagenase lysed",
+    "options": "choice",
+    "feel": "palpation",
+    "feel like": "palpation",
+    "father": "paternity conceive",
+    "funding": "financially supported",
     "discovery": "first described",
 }
 # Abbreviations of the field the review uses without defining in its list.
@@ -117,6 +161,15 @@ def aliases(abbreviations: dict[str, str]) -> dict[str, frozenset[str]]:
     for group, (_, labels) in GROUPS.items():
         add(group, " ".join(labels))
     return {spelling: frozenset(stems) for spelling, stems in found.items()}
+
+
+def reworded(text: str, abbreviations: dict[str, str]) -> str:
+    """A question as embedded against sentences: its abbreviations spelled out and the review's words for the everyday
+    ones it uses ("turn into" → differentiate into), so that a paraphrase meets the sentence it paraphrases."""
+    lowered = text.lower()
+    extra = [expansion for phrase, expansion in SYNONYMS.items() if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered)]
+    spelled = spelled_out(text, abbreviations)
+    return f"{spelled} ({'; '.join(extra)})" if extra else spelled
 
 
 def spelled_out(text: str, abbreviations: dict[str, str]) -> str:
@@ -225,7 +278,8 @@ VOCABULARY: tuple[Term, ...] = tuple(
         ("Lead nitrate", (), ("lead-induced",)),
         ("Torsion", (), ("testicular torsion",)),
     ])
-    + _terms("sex", [("Female", (), ("women", "woman")), ("Male", (), ("men", "man"))])
+    + _terms("sex", [("Female", (), ("women", "woman", "oocyte", "oocyte-like", "egg", "female germ cell")),
+                     ("Male", (), ("men", "man"))])
     + _terms("disease", [
         ("Atrophic endometrium", (), ()),
         ("Azoospermia", (), ("azoospermic", "NOA", "non-obstructive azoospermia", "nonobstructive azoospermia")),
@@ -263,6 +317,8 @@ VOCABULARY: tuple[Term, ...] = tuple(
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "chemotherapy": ("model", ("Busulfan", "Cisplatin", "Doxorubicin")),
     "chemotherapy-induced": ("model", ("Busulfan", "Cisplatin", "Doxorubicin")),
+    "chemical": ("model", ("Busulfan", "Cisplatin", "Doxorubicin", "Lead nitrate")),
+    "surgical": ("model", ("Torsion",)),
     "chemotherapeutic": ("model", ("Busulfan", "Cisplatin", "Doxorubicin")),
     "amnion-derived": ("source", ("Amniotic membrane", "Amnion")),
     "amnion": ("source", ("Amniotic membrane", "Amnion")),
