@@ -52,6 +52,8 @@ class Manifest:
     build_seconds: float
     warnings: list[str]
     checksums: dict[str, str] = dataclasses.field(default_factory=dict)
+    # {"references": 151, "with_abstract": n}; empty in manifests written before it was recorded
+    abstract_coverage: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
