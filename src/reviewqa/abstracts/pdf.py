@@ -133,7 +133,10 @@ def _abstract(pages: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def parse_pdf(data: bytes, source: str, limits: CorpusSettings = CorpusSettings()) -> Parsed:
-    """One record from an article PDF; pypdf's warnings end up in Parsed.warnings."""
+    """One record from an article PDF; pypdf's warnings end up in Parsed.warnings.
+
+    `limits` is not consulted: a PDF's cost is bounded by corpus.max_file_mb and the few pages read.
+    """
     parsed = Parsed()
     with captured_warnings(parsed.warnings):
         try:
