@@ -21,7 +21,9 @@ setup: $(STAMP)
 index: setup
 	$(BIN)/reviewqa build
 
-run: index
+# First fetches the cited works' abstracts from PubMed when the cache lacks them (offline: one line, then builds anyway).
+run: setup
+	$(BIN)/reviewqa build --fetch
 	$(BIN)/reviewqa serve --port $(PORT)
 
 # Debian's Chromium for the browser test; Playwright cannot download its own here.

@@ -8,7 +8,8 @@ import pytest
 
 from reviewqa.render import to_json, to_markdown
 from reviewqa.assistant import Assistant
-from reviewqa.build import build_lock, run_build
+from reviewqa.build import build_lock, read_abstracts, run_build
+from reviewqa.config import load_settings
 from reviewqa.errors import BuildFailed, CorpusProblem
 from reviewqa.store import read_index
 
@@ -20,7 +21,7 @@ def test_abstracts_are_indexed_under_their_reference(scratch, embedder):
     report = run_build(scratch, embedder=embedder)
     assert report.counts["abstract"] >= 5
     assert report.abstracts.startswith("5 of 151 references have an abstract")
-    assert any("has no abstract" in line for line in report.skipped)
+    assert "'abstracts/library.ris': 1 entry without an abstract: 'An entry exported without an abstract'" in report.skipped
     chunks = read_index(scratch.index_dir).chunks
     karimaghani = [c for c in chunks if c.kind == "abstract" and c.ref == 121]
     assert karimaghani and karimaghani[0].section == "Abstract of [121]" and karimaghani[0].refs == (121,)
@@ -52,8 +53,25 @@ def test_bad_corpus_files_are_skipped_by_name(scratch, embedder):
 
 def test_strict_build_fails_on_a_bad_file(scratch, embedder):
     (scratch.corpus_dir / "review" / "draft.txt").write_bytes(b"\xff\xfe not utf-8 \x80")
-    with pytest.raises(CorpusProblem, match=r"--strict: 1 corpus file\(s\) could not be read: draft.txt: not UTF-8 text"):
+    with pytest.raises(CorpusProblem, match=r"--strict: 1 review file\(s\) could not be read: 'review/draft.txt': not UTF-8 text"):
         run_build(scratch, strict=True, embedder=embedder)
+
+
+def test_strict_counts_abstract_files_and_entries_apart(tmp_path, review):
+    abstracts = tmp_path / "abstracts"
+    shutil.copytree(FIXTURES, abstracts)  # library.ris has an entry without an abstract: never fatal
+    (abstracts / "broken.pdf").write_bytes(b"%PDF-1.4 garbage without xref")
+    (abstracts / "big.ris").write_text("TY  - JOUR\nTI  - Huge\nAB  - " + "x" * 1_000_001 + "\nER  - \n")
+    settings = load_settings({("corpus_dir",): tmp_path}, environ={})
+    references = review.references
+    with pytest.raises(CorpusProblem) as refused:
+        read_abstracts(settings, references, strict=True)
+    message = str(refused.value)
+    assert message.startswith("--strict: 1 abstract file(s) could not be read: 'abstracts/broken.pdf': unreadable PDF")
+    assert message.endswith(" | 1 entry left out: 'abstracts/big.ris': entry 'Huge' is larger than the 1,000,000-character "
+                            "limit for one record (corpus.max_record_chars)")
+    linked, lines, _ = read_abstracts(settings, references, strict=False)
+    assert len(linked.covered) == 5 and len(lines) == 3
 
 
 def test_corpus_without_review_is_a_clear_error(scratch, embedder):

@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -95,6 +94,28 @@ def test_info_reports_the_index(built_index):
     result = run(["info", "--json"], built_index)
     facts = json.loads(result.stdout)
     assert result.returncode == 0 and facts["status"] == "up to date" and facts["chunks_by_kind"]["table_row"] == 94
+    assert facts["abstracts"] == "0 of 151 references have an abstract"  # the session corpus holds the review only
+
+
+@pytest.mark.parametrize(("value", "enabled"), [("false", False), ("0", False), ("off", False), ("True", True), ("1", True)])
+def test_boolean_settings_take_true_or_false(value, enabled):
+    from reviewqa.cli import build_parser, settings_from_args
+
+    assert settings_from_args(build_parser().parse_args(["build", "--fetch-enabled", value])).fetch.enabled is enabled
+
+
+def test_boolean_setting_refuses_other_words(capsys):
+    from reviewqa.cli import build_parser
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["build", "--fetch-enabled", "maybe"])
+    assert exit_.value.code == 2 and "expected true or false" in capsys.readouterr().err
+
+
+def test_fetch_abstracts_refused_when_fetching_is_turned_off(tmp_path):
+    result = subprocess.run(CLI + ["fetch-abstracts"], capture_output=True, timeout=120,
+                            env={**os.environ, "REVIEWQA_CORPUS": str(tmp_path), "REVIEWQA_FETCH__ENABLED": "0"})
+    assert result.returncode == 1 and "fetching abstracts is turned off" in result.stderr.decode()
 
 
 def test_bad_setting_value_is_refused(built_index):

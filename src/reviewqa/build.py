@@ -5,6 +5,7 @@ This is the one module that knows every step; each step knows only its input.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -22,13 +23,13 @@ from typing import Callable, Iterator
 import faiss
 import numpy as np
 
-from . import __version__, abstracts, chunk, lexical, parse, vocabulary
+from . import __version__, abstracts, chunk, corpus, lexical, parse, vocabulary
 from .config import Settings
-from .corpus import ABSTRACTS_FOLDER, REVIEW_FOLDER, corpus_files, review_files
+from .corpus import ABSTRACTS_FOLDER, REVIEW_FOLDER, Skip, corpus_files
 from .errors import BuildFailed, CorpusProblem
 from .embed import BertQueryEncoder, Embedder, load_embedder, load_query_encoder
 from .errors import FetchFailed
-from .fetch import manifest_pmids
+from .fetch import NcbiUnreachable, fetch_abstracts, manifest_pmids
 from .store import (
     FORMAT_VERSION,
     IndexData,
@@ -60,6 +61,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # corpus files reported and left out
     abstracts: str = ""  # how the abstracts linked to the references
+    fetched: str = ""  # what the fetch step did, in one line (builds with fetch=True)
 
 
 def pipeline_modules() -> list[ModuleType]:
@@ -119,43 +121,80 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         handle.close()
 
 
+def _in_folder(folder: str, skip: Skip) -> Skip:
+    """`skip` named from the corpus folder ("abstracts/refs.bib")."""
+    return dataclasses.replace(skip, name=f"{folder}/{skip.name}")
+
+
+def _strict_failure(what: str, problems: list[Skip]) -> str:
+    return f"{len(problems)} {what} could not be read: {'; '.join(skip.line() for skip in problems)}"
+
+
 def read_documents(settings: Settings, strict: bool) -> tuple[list[parse.Document], list[str]]:
     documents = []
-    folder = settings.corpus / REVIEW_FOLDER
-    files = review_files(settings.corpus)
-    skipped = [f"{path.name}: unknown format (reviews are read from .txt files)" for path in sorted(folder.glob("*"))
-               if path.is_file() and path.suffix != ".txt" and not path.name.startswith(".")] if folder.is_dir() else []
+    listing = corpus.list_files(settings.corpus_folder / REVIEW_FOLDER, recursive=False)
+    skipped = [_in_folder(REVIEW_FOLDER, skip) for skip in listing.skipped]
+    skipped += [Skip(f"{REVIEW_FOLDER}/{path.name}", "unknown format (reviews are read from .txt files)")
+                for path in listing.files if path.suffix != ".txt"]
+    files = [path for path in listing.files if path.suffix == ".txt"]
     if not files:
-        raise CorpusProblem(f"No review text found: put the review as a .txt file in {settings.corpus / REVIEW_FOLDER}/.")
+        raise CorpusProblem(f"No review text found: put the review as a .txt file in {settings.corpus_folder / REVIEW_FOLDER}/.")
     for path in files:
+        name = f"{REVIEW_FOLDER}/{path.name}"
         try:
             documents.append(parse.read_review(path))
         except UnicodeDecodeError:
-            skipped.append(f"{path.name}: not UTF-8 text")
+            skipped.append(Skip(name, "not UTF-8 text"))
         except parse.ParseError as error:
-            skipped.append(str(error))
-    if strict and skipped:
-        raise CorpusProblem(f"--strict: {len(skipped)} corpus file(s) could not be read: {'; '.join(skipped)}")
+            skipped.append(Skip(name, str(error).removeprefix(f"{path.name}: ")))
+        except OSError as error:
+            skipped.append(Skip(name, f"cannot be read ({error.strerror or error})"))
+    problems = [skip for skip in skipped if skip.problem]
+    if strict and problems:
+        raise CorpusProblem(f"--strict: {_strict_failure('review file(s)', problems)}")
     if not documents:
-        raise CorpusProblem(f"No review in {settings.corpus / REVIEW_FOLDER}/ could be read: {'; '.join(skipped)}")
-    return documents, skipped
+        raise CorpusProblem(f"No review in {settings.corpus_folder / REVIEW_FOLDER}/ could be read: {'; '.join(s.line() for s in problems)}")
+    return documents, [skip.line() for skip in skipped]
 
 
-def read_abstracts(settings: Settings, references: tuple[parse.Reference, ...], strict: bool) -> tuple[list[abstracts.Link], list[str], str]:
-    """Abstract records from corpus/abstracts/, each linked to a reference number where one matches."""
-    folder = settings.corpus / ABSTRACTS_FOLDER
-    if not folder.is_dir():
-        return [], [], ""
-    records, unreadable = abstracts.load_abstracts(folder)
-    skipped = [f"{Path(item.path).name}: {item.reason}" for item in unreadable]
-    if strict and skipped:
-        raise CorpusProblem(f"--strict: {len(skipped)} abstract file(s) could not be read: {'; '.join(skipped)}")
+def read_abstracts(
+    settings: Settings, references: tuple[parse.Reference, ...], strict: bool
+) -> tuple[abstracts.LinkReport, list[str], list[str]]:
+    """Abstract records from corpus/abstracts/ linked to the references; the lines naming what was left out; notes."""
+    folder = settings.corpus_folder / ABSTRACTS_FOLDER
+    loaded = abstracts.load_abstracts(folder, settings.corpus)
+    files = [_in_folder(ABSTRACTS_FOLDER, skip) for skip in loaded.skipped_files]
+    entries = [_in_folder(ABSTRACTS_FOLDER, skip) for skip in loaded.skipped_entries]
+    unreadable = [skip for skip in files if skip.problem]
+    if strict and (unreadable or entries):
+        # Files and entries are counted apart; entries without an abstract are neither, and never fatal.
+        failures = [_strict_failure("abstract file(s)", unreadable)] if unreadable else []
+        if entries:
+            failures.append(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} left out: {'; '.join(s.line() for s in entries)}")
+        raise CorpusProblem(f"--strict: {' | '.join(failures)}")
+    skipped = [skip.line() for skip in files + entries] + [_in_folder(ABSTRACTS_FOLDER, s).line() for s in loaded.without_abstract]
     try:
         pmids = manifest_pmids(folder / abstracts.PUBMED_CACHE_DIR)
     except FetchFailed as error:  # a pubmed-cache/ not written by fetch-abstracts: link by DOI and title only
         pmids, skipped = {}, skipped + [str(error)]
-    report = abstracts.link_abstracts(records, references, pmids=pmids)
-    return list(report.links), skipped, report.summary() if records else ""
+    return abstracts.link_abstracts(loaded.records, references, pmids=pmids), skipped, loaded.notes
+
+
+def fetch_missing_abstracts(settings: Settings, progress: bool) -> str:
+    """The build's fetch step: the PubMed records the cache lacks (NCBI's rate limits, resumable). One line says what happened."""
+    folder = settings.corpus_folder / ABSTRACTS_FOLDER
+    if not settings.fetch.enabled:
+        return f"Fetching abstracts is turned off (fetch.enabled); building from what is in {folder}/."
+    documents, _ = read_documents(settings, strict=False)
+    try:
+        report = fetch_abstracts(documents[0].references, folder / abstracts.PUBMED_CACHE_DIR, settings.fetch, progress=progress)
+    except NcbiUnreachable as error:
+        return f"Offline: NCBI E-utilities cannot be reached ({error.reason}); building from the review and what is in {folder}/."
+    except FetchFailed as error:
+        return f"Not fetching abstracts: {error}"
+    except OSError as error:  # a read-only corpus folder, a full disk
+        return f"Not fetching abstracts: cannot write to {folder / abstracts.PUBMED_CACHE_DIR}/ ({error.strerror or error})."
+    return " ".join([f"PubMed: {report.summary()}", *report.notes])
 
 
 def _text_key(text: str) -> str:
@@ -199,26 +238,31 @@ def run_build(
     *,
     force: bool = False,
     strict: bool = False,
+    fetch: bool = False,
     progress: Progress | None = None,
     embedder: Embedder | BertQueryEncoder | None = None,
 ) -> BuildReport:
-    """Build the index from the corpus; a current index is left alone unless `force`."""
+    """Build the index from the corpus; a current index is left alone unless `force`.
+
+    With `fetch`, the PubMed records of cited works the cache lacks are fetched first (see fetch_missing_abstracts).
+    """
     started = time.perf_counter()
     index_dir = settings.index_dir
     with build_lock(index_dir):
-        status = index_status(settings, corpus_dir=settings.corpus)
+        fetched = fetch_missing_abstracts(settings, progress=progress is not None) if fetch else ""
+        status = index_status(settings, corpus_dir=settings.corpus_folder)
         # A current build is left alone only when its files still match their checksums: a damaged one is rebuilt.
         if status.current and status.manifest and not force and not damage(index_dir, status.manifest):
             return BuildReport(status.manifest.build_id, index_dir, status.manifest.counts, 0, 0,
-                               time.perf_counter() - started, unchanged=True)
-        fingerprint_hash, files = fingerprint(settings.corpus, settings)
+                               time.perf_counter() - started, unchanged=True, fetched=fetched)
+        fingerprint_hash, files = fingerprint(settings.corpus_folder, settings)
         step = progress or (lambda stage, fraction: None)
         step("parsing", 0.0)
         documents, skipped = read_documents(settings, strict)
         chunks = [c for doc in documents for c in chunk.chunk_document(doc, settings.chunk)]
-        links, unread, abstract_summary = read_abstracts(settings, documents[0].references, strict)
+        linked, unread, abstract_notes = read_abstracts(settings, documents[0].references, strict)
         skipped += unread
-        chunks += chunk.abstract_chunks(links, settings.chunk)
+        chunks += chunk.abstract_chunks(list(linked.links), settings.chunk)
         step("loading model", 0.0)
         encoder = embedder or load_query_encoder(settings.embed)
         chunks, warnings = chunk.split_oversized(chunks, encoder.count_tokens, encoder.max_seq_length)
@@ -257,9 +301,10 @@ def run_build(
             libraries=_libraries(),
             built_at=built_at.isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 3),
-            warnings=warnings + [f"skipped {name}" for name in skipped],
-            corpus_dir=str(settings.corpus.resolve()),
-            corpus_stats=corpus_stats(settings.corpus),
+            warnings=warnings + abstract_notes + [f"skipped {name}" for name in skipped],
+            abstract_coverage={"references": linked.reference_count, "with_abstract": len(linked.covered)},
+            corpus_dir=str(settings.corpus_folder.resolve()),
+            corpus_stats=corpus_stats(settings.corpus_folder),
             code_files=code_files(),
             settings=settings.build_fingerprint(),
         )
@@ -271,7 +316,8 @@ def run_build(
         write_embedding_cache(index_dir, settings.embed.model, {k: v for k, v in cache.items() if k in used})
         step("done", 1.0)
         return BuildReport(manifest.build_id, index_dir, counts, embedded, len(used) - embedded,
-                           time.perf_counter() - started, warnings=warnings, skipped=skipped, abstracts=abstract_summary)
+                           time.perf_counter() - started, warnings=warnings + abstract_notes, skipped=skipped,
+                           abstracts=linked.summary() if linked.links else "", fetched=fetched)
 
 
 def describe(report: BuildReport) -> str:

@@ -28,14 +28,26 @@ def _flag(path: tuple[str, ...]) -> str:
     return "--" + "-".join(part.replace("_", "-") for part in path)
 
 
+def _boolean(value: str) -> bool:
+    """A flag value for a yes/no setting: true/false, 1/0, yes/no, on/off."""
+    answer = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+    try:
+        return answer[value.strip().lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"expected true or false (or 1/0, yes/no, on/off), not {value!r}") from None
+
+
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("settings (also REVIEWQA_<GROUP>__<FIELD> environment variables)")
     for path, info in settings_paths():
         names = [_flag(path)] + ([_SHORT_FLAGS[path]] if path in _SHORT_FLAGS else [])
         if path == ("retrieval", "k"):
             names.append("-k")
-        kind = info.annotation if info.annotation in (int, float) else str
-        group.add_argument(*names, dest="setting:" + ".".join(path), type=kind, default=None, metavar=path[-1].upper(),
+        if info.annotation is bool:
+            kind, metavar = _boolean, "{true,false}"
+        else:
+            kind, metavar = (info.annotation if info.annotation in (int, float) else str), path[-1].upper()
+        group.add_argument(*names, dest="setting:" + ".".join(path), type=kind, default=None, metavar=metavar,
                            help=f"{info.description} (default: {info.default})")
 
 
@@ -72,7 +84,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import describe, run_build
 
     settings = settings_from_args(args)
-    report = run_build(settings, force=args.force, strict=args.strict, progress=None if args.quiet else _progress_bar())
+    report = run_build(settings, force=args.force, strict=args.strict, fetch=args.fetch,
+                       progress=None if args.quiet else _progress_bar())
+    if report.fetched:
+        print(report.fetched, file=sys.stderr)
     for line in report.skipped:
         print(f"skipped {line}", file=sys.stderr)
     for line in report.warnings:
@@ -158,6 +173,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         "chunks": sum(manifest.counts.values()),
         "chunks_by_kind": manifest.counts,
         "chunking": manifest.chunking,
+        "abstracts": (f"{manifest.abstract_coverage['with_abstract']} of {manifest.abstract_coverage['references']} references have an abstract"
+                      if manifest.abstract_coverage else "not recorded (index built by an earlier reviewqa)"),
         "status": "up to date" if status.current else ("out of date" if status.ok else "unusable"),
         "changed": list(status.changes),
         "message": status.message,
@@ -194,9 +211,14 @@ def cmd_fetch_abstracts(args: argparse.Namespace) -> int:
     from .fetch import fetch_abstracts
 
     settings = settings_from_args(args)
+    if not settings.fetch.enabled:
+        _say("fetching abstracts is turned off (fetch.enabled is false: --fetch-enabled or REVIEWQA_FETCH__ENABLED).")
+        return EXIT_FAILED
     documents, _ = read_documents(settings, strict=False)
-    report = fetch_abstracts(documents[0].references, settings.corpus / ABSTRACTS_FOLDER / PUBMED_CACHE_DIR,
+    report = fetch_abstracts(documents[0].references, settings.corpus_folder / ABSTRACTS_FOLDER / PUBMED_CACHE_DIR,
                              settings.fetch, progress=not args.quiet)
+    for note in report.notes:
+        print(note, file=sys.stderr)
     print(report.summary())
     for number, reason in report.failed:
         print(f"  [{number}] failed: {reason}", file=sys.stderr)
@@ -222,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
     build.add_argument("--strict", action="store_true", help="fail on any unreadable corpus file (for CI)")
     build.add_argument("--quiet", action="store_true", help="no progress output")
+    build.add_argument("--fetch", action="store_true",
+                       help="first fetch the cited works' PubMed records the cache lacks (needs NCBI; offline, builds without them)")
     build.set_defaults(run=cmd_build)
 
     ask = commands.add_parser("ask", help="answer a question with citations")

@@ -120,12 +120,31 @@ class AnswerSettings(_Group):
 
 
 class FetchSettings(_Group):
+    enabled: bool = Field(
+        True, description="Whether `reviewqa build --fetch` and `reviewqa fetch-abstracts` may look references up on PubMed."
+    )
     base_url: str = Field("https://eutils.ncbi.nlm.nih.gov/entrez/eutils/", description="NCBI E-utilities base URL.")
     api_key: str = Field("", description="NCBI API key (raises the rate limit from 3 to 10 requests/s); also read from NCBI_API_KEY.")
     email: str = Field("", description="Contact e-mail sent to NCBI with each request, as its usage policy asks.")
     tool: str = Field("reviewqa", description="Tool name sent to NCBI with each request.")
     retries: int = Field(5, ge=0, description="Retries of a failed request, with exponential back-off.")
     timeout_s: float = Field(20.0, gt=0, description="Seconds before one HTTP request gives up.")
+    batch_size: int = Field(200, ge=1, le=200, description="PubMed IDs fetched per EFetch request (NCBI suggests at most 200).")
+
+
+class CorpusSettings(_Group):
+    """What one corpus file may cost: each limit makes a file (or record) that breaks it be reported and skipped."""
+
+    max_file_mb: float = Field(100.0, gt=0, description="Largest corpus file read, in MB; a larger file is reported and skipped.")
+    max_record_chars: int = Field(
+        1_000_000, ge=1000, description="Largest bibliographic record (its fields together), in characters; a larger one is skipped by name."
+    )
+    max_macro_chars: int = Field(
+        100_000, ge=100, description="Longest text a BibTeX @string macro may expand to; a file defining a longer one is skipped."
+    )
+    max_abstract_chars: int = Field(
+        20_000, ge=500, description="Most characters one abstract contributes to the index; a longer abstract is cut there."
+    )
 
 
 class Settings(_Group):
@@ -139,15 +158,16 @@ class Settings(_Group):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     fetch: FetchSettings = FetchSettings()
+    corpus: CorpusSettings = CorpusSettings()
 
     @property
-    def corpus(self) -> Path:
+    def corpus_folder(self) -> Path:
         """The corpus folder to build from."""
         return self.corpus_dir or DEFAULT_CORPUS
 
     def build_fingerprint(self) -> dict[str, Any]:
         """The settings that change what a build writes (and so make an index stale)."""
-        return {"chunk": self.chunk.model_dump(), "model": self.embed.model}
+        return {"chunk": self.chunk.model_dump(), "model": self.embed.model, "corpus": self.corpus.model_dump()}
 
 
 def _set(tree: dict, path: tuple[str, ...], value: Any) -> None:

@@ -58,6 +58,8 @@ class Manifest:
     corpus_stats: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # relative path → [size, mtime_ns]
     code_files: dict[str, str] = dataclasses.field(default_factory=dict)  # pipeline module (package-relative) → sha256
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)  # the build settings in force (Settings.build_fingerprint)
+    # {"references": 151, "with_abstract": n}; empty in manifests written before it was recorded
+    abstract_coverage: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -289,7 +291,7 @@ def index_status(settings: Settings, corpus_dir: Path | None = None) -> IndexSta
             manifest,
         )
     recorded = Path(manifest.corpus_dir) if manifest.corpus_dir else None
-    corpus = corpus_dir or settings.corpus_dir or (recorded if recorded and recorded.is_dir() else settings.corpus)
+    corpus = corpus_dir or settings.corpus_dir or (recorded if recorded and recorded.is_dir() else settings.corpus_folder)
     changes = []
     if review_files(corpus):
         if _corpus_changed(manifest, corpus):

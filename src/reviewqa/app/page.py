@@ -102,7 +102,7 @@ def index_problem_page(settings: Settings, problem: str) -> None:
     st.error(problem)
     st.markdown(
         "The app answers from an index built from the review in "
-        f"`{settings.corpus}`. Build it from a terminal with `make run` (builds, then starts the app) "
+        f"`{settings.corpus_folder}`. Build it from a terminal with `make run` (builds, then starts the app) "
         "or `reviewqa build`, or here:"
     )
     build_button(settings)
