@@ -148,6 +148,15 @@ class Assistant:
                 return False
         return True
 
+    def write(self, answer: answering.Answer):
+        """`answer` written by the configured model server, as a reviewqa.written.WrittenAnswerStream
+        (iterate for the text as it arrives, then .finish()); None when no server is configured."""
+        if not self.settings.llm.enabled:
+            return None
+        from .written import evidence_from_answer, write_answer  # only with a model server: it imports the openai client
+
+        return write_answer(evidence_from_answer(answer), self.settings.llm, self.embedder)
+
     def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
             kinds: frozenset[str] | None = None) -> answering.Answer:
         started = time.perf_counter()

@@ -110,6 +110,15 @@ def _read_jsonl_request(line: str) -> tuple[str, list]:
     return stripped, []
 
 
+def _with_written(record: dict, written) -> dict:
+    """An answer's JSON with `generated` (the written answer, verified) when a model server wrote one."""
+    if written is None:
+        return record
+    from .written import written_json
+
+    return {**record, "generated": written_json(written.finish())}
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from .answer import to_json, to_text
     from .assistant import Turn
@@ -128,7 +137,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _open_assistant(settings)
     if not args.jsonl:
         answer = assistant.ask(args.question)
-        print(json.dumps(to_json(answer), ensure_ascii=False, indent=2) if args.json else to_text(answer))
+        written = assistant.write(answer)  # None unless --llm-base-url names a model server
+        if written is not None and not args.json:
+            from .written import stream_to_terminal
+
+            stream_to_terminal(written, to_text(answer), assistant.references, sys.stdout)
+        else:
+            print(json.dumps(_with_written(to_json(answer), written), ensure_ascii=False, indent=2) if args.json else to_text(answer))
         return EXIT_OK
     stdin = (line.decode("utf-8", errors="replace") for line in sys.stdin.buffer)
     for line in stdin:
@@ -137,7 +152,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         question, history = _read_jsonl_request(line)
         turns = [Turn.from_dict(turn) if isinstance(turn, dict) else Turn(str(turn)) for turn in history]
         try:
-            record = to_json(assistant.ask(question, turns))
+            answer = assistant.ask(question, turns)
+            record = _with_written(to_json(answer), assistant.write(answer))
         except QuestionRejected as refusal:
             record = {"question": question, "error": str(refusal)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
