@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import openai
@@ -10,7 +11,7 @@ from fake_model_server import Answer, Failure, FakeModelServer, RawStream, close
 from generate_helpers import DRUGS, TREATMENT, KeywordEncoder, evidence
 
 from reviewqa.config import LLMSettings
-from reviewqa.written import WrittenAnswer, write_answer, written_json
+from reviewqa.written import WrittenAnswer, stream_to_terminal, write_answer, written_json
 from reviewqa.written.context import INSTRUCTIONS
 
 GOOD = ("TESE-ICSI is the only choice for men with NOA to conceive [19]. "
@@ -130,7 +131,7 @@ def test_429_still_after_the_retries_falls_back():
 def test_a_server_error_is_retried_then_falls_back():
     with FakeModelServer(Failure(500, "The server had an error", {"Retry-After": "0.1"})) as server:
         _, answer = written(server.url, retries=1)
-    assert len(server.requests) == 2 and "failed (HTTP 500), still after 1 retries" in answer.fallback
+    assert len(server.requests) == 2 and "failed (HTTP 500), still after 1 retry" in answer.fallback
 
 
 def test_an_unknown_model_says_what_to_check():
@@ -193,3 +194,24 @@ def test_the_fake_server_also_speaks_plain_json_when_not_streaming():
         reply = openai.OpenAI(base_url=server.url, api_key="k").chat.completions.create(
             model="fake", messages=[{"role": "user", "content": "q"}])
     assert reply.object == "chat.completion" and reply.choices[0].message.content == GOOD and reply.choices[0].finish_reason == "stop"
+
+
+def test_the_terminal_shows_the_reply_then_what_verification_found():
+    text = "TESE-ICSI is the only choice for men with NOA to conceive [19][87]. Micro-TESE finds sperm in 60% of men [20]."
+    out = io.StringIO()
+    with FakeModelServer(Answer(text)) as server:
+        stream = write_answer(evidence(TREATMENT), llm(server.url, min_supported=0.5), ENCODER, {})
+        stream_to_terminal(stream, "EXTRACTIVE ANSWER", {}, out)
+    assert out.getvalue() == (
+        f"{text}\n\n"
+        "Citations naming no passage the model was shown, dropped: 1\n\n"
+        "Not supported by the passages they cite:\n  - Micro-TESE finds sperm in 60% of men [20].\n\n"
+        "References:\n  [19]\n  [20]\n")
+
+
+def test_the_terminal_shows_the_extractive_answer_when_the_reply_cannot_stand():
+    out = io.StringIO()
+    with FakeModelServer(Failure(500)) as server:
+        stream_to_terminal(write_answer(evidence(TREATMENT), llm(server.url), ENCODER, {}), "EXTRACTIVE ANSWER", {}, out)
+    assert out.getvalue() == ("No written answer: the model server failed (HTTP 500). "
+                              "The quoted answer is shown instead.\n\nEXTRACTIVE ANSWER\n")

@@ -282,7 +282,18 @@ def main(argv: Iterable[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted")
     except ValueError as error:  # pydantic's ValidationError for a bad setting value
-        return _fail(f"invalid setting: {error}".splitlines()[0] + " (see reviewqa --help)", EXIT_REFUSED)
+        return _fail(f"invalid setting: {_setting_problem(error)} (see reviewqa --help)", EXIT_REFUSED)
+
+
+def _setting_problem(error: ValueError) -> str:
+    """The first problem of a settings error, naming the setting ("llm.retries: Input should be …"), not pydantic's header line."""
+    problems = error.errors() if callable(getattr(error, "errors", None)) else []
+    if not problems:
+        return str(error).splitlines()[0]
+    problem = problems[0]
+    message = str(problem.get("ctx", {}).get("error") or problem["msg"])  # a validator's own sentence, without "Value error, "
+    where = ".".join(str(part) for part in problem.get("loc", ()))
+    return f"{where}: {message}" if where else message
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ def stream_to_terminal(stream: WrittenAnswerStream, extractive_text: str, refere
     if answer.fallback:
         out.write(f"{answer.fallback}\n\n{extractive_text}\n")
         return answer
+    if answer.removed_markers:  # the text above was printed as it arrived, before they were taken out
+        out.write(f"Citations naming no passage the model was shown, dropped: {answer.removed_markers}\n\n")
     unsupported = [s.text for s in answer.sentences if not s.supported]
     if unsupported:
         out.write("Not supported by the passages they cite:\n" + "".join(f"  - {text}\n" for text in unsupported) + "\n")

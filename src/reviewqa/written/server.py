@@ -33,6 +33,10 @@ def server_name(base_url: str) -> str:
     return f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or base_url)
 
 
+def _after_retries(retries: int) -> str:
+    return f", still after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""
+
+
 def _status_reason(status: int, settings: LLMSettings) -> str:
     if status in _AUTH_REFUSED:
         hint = f"the variable {settings.api_key_env}" if settings.api_key_env else "--llm-api-key-env"
@@ -40,9 +44,9 @@ def _status_reason(status: int, settings: LLMSettings) -> str:
     if status == 404:
         return f"the model server knows no model '{settings.model}' at that address (HTTP 404); check --llm-base-url (usually ending in /v1) and --llm-model"
     if status == 429:
-        return f"the model server is limiting requests (HTTP 429), still after {settings.retries} retries"
+        return f"the model server is limiting requests (HTTP 429){_after_retries(settings.retries)}"
     if status in _RETRIED or status >= 500:
-        return f"the model server failed (HTTP {status}), still after {settings.retries} retries"
+        return f"the model server failed (HTTP {status}){_after_retries(settings.retries)}"
     return f"the model server refused the request (HTTP {status})"
 
 
