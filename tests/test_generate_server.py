@@ -54,6 +54,16 @@ def test_the_request_carries_the_question_and_the_passages_and_nothing_about_the
     assert not headers & {"x-stainless-os", "x-stainless-arch", "x-stainless-runtime-version", "x-stainless-package-version"}
 
 
+def test_the_clients_own_environment_variables_add_nothing_to_the_request(monkeypatch):
+    for name, value in {"OPENAI_API_KEY": "sk-someone-elses", "OPENAI_ORG_ID": "org-x", "OPENAI_PROJECT_ID": "proj-x"}.items():
+        monkeypatch.setenv(name, value)
+    with FakeModelServer(Answer(GOOD)) as server:
+        written(server.url)
+    (request,) = server.requests
+    assert request.headers["authorization"] == "Bearer no-key"  # no key named: none of the environment's
+    assert not {"openai-organization", "openai-project"} & set(request.headers)
+
+
 def test_the_api_key_is_read_from_the_named_environment_variable():
     with FakeModelServer(Answer(GOOD)) as server:
         written(server.url, environ={"MY_MODEL_KEY": "sk-test-123"}, api_key_env="MY_MODEL_KEY")

@@ -19,7 +19,7 @@ from ..errors import ModelServerFailed
 from .context import Label, PackedContext, pack_context
 from .evidence import Evidence
 from .server import stream_reply
-from .verify import CheckedSentence, Encoder, verify
+from .verify import CheckedSentence, Encoder, cited_labels, verify
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,14 @@ class WrittenAnswer:
 
     @property
     def cited(self) -> tuple[Label, ...]:
-        """The labels cited, in order of first appearance."""
-        return tuple(dict.fromkeys(label for sentence in self.sentences for label in sentence.refs))
+        return cited_labels(self.sentences)
 
 
 def notice(reason: str) -> str:
     return f"No written answer: {reason}. The quoted answer is shown instead."
 
 
-def _declined(settings: LLMSettings, reason: str, text: str = "") -> WrittenAnswer:
+def _not_written(settings: LLMSettings, reason: str, text: str = "") -> WrittenAnswer:
     return WrittenAnswer(settings.model, text, (), 0, notice(reason), {})
 
 
@@ -68,7 +67,7 @@ def _known_result(answer: WrittenAnswer) -> WrittenAnswerStream:
 
 def _checked(text: str, context: PackedContext, settings: LLMSettings, encoder: Encoder) -> WrittenAnswer:
     checked = verify(text, context, encoder)
-    sources = {label: context.source_of(label) for label in checked.cited if isinstance(label, str)}
+    sources = {label: context.source_of(label) for label in cited_labels(checked.sentences) if isinstance(label, str)}
     fallback = None
     if checked.declined:
         fallback = notice("the model found no answer to the question in the passages")
@@ -86,13 +85,13 @@ def write_answer(evidence: Evidence, settings: LLMSettings, encoder: Encoder,
     Nothing is sent when the review does not cover the question; the API key is read from `environ`."""
     environ = os.environ if environ is None else environ
     if not evidence.covered:
-        return _known_result(_declined(settings, "the review does not seem to cover this question, so no model was asked"))
+        return _known_result(_not_written(settings, "the review does not seem to cover this question, so no model was asked"))
     api_key = environ.get(settings.api_key_env, "") if settings.api_key_env else None
     if api_key == "":
-        return _known_result(_declined(settings, f"the environment variable {settings.api_key_env} named by --llm-api-key-env is not set"))
+        return _known_result(_not_written(settings, f"the environment variable {settings.api_key_env} named by --llm-api-key-env is not set"))
     context = pack_context(evidence, settings.context_tokens, settings.encoding)
     if not context.items:
-        return _known_result(_declined(settings, "no passage fits in the context budget (--llm-context-tokens)"))
+        return _known_result(_not_written(settings, "no passage fits in the context budget (--llm-context-tokens)"))
     received: list[str] = []
     outcome: list[WrittenAnswer] = []
 
@@ -102,11 +101,11 @@ def write_answer(evidence: Evidence, settings: LLMSettings, encoder: Encoder,
                 received.append(piece)
                 yield piece
         except ModelServerFailed as failure:
-            outcome.append(_declined(settings, str(failure), "".join(received)))
+            outcome.append(_not_written(settings, str(failure), "".join(received)))
             return
         outcome.append(_checked("".join(received), context, settings, encoder))
 
     def result() -> WrittenAnswer:  # a reply closed before its end (a reader that went away) is not an answer
-        return outcome[0] if outcome else _declined(settings, "the reply was not read to its end", "".join(received))
+        return outcome[0] if outcome else _not_written(settings, "the reply was not read to its end", "".join(received))
 
     return WrittenAnswerStream(pieces(), result)

@@ -51,9 +51,7 @@ def _context_passage(passage: Passage) -> ContextPassage:
     row = _TABLE_ROW_ID_RE.search(passage.id) if passage.kind == "table_row" else None
     # A table row's own text repeats the table's long title; its cells say the same in a third of the tokens.
     text = "; ".join(f"{column}: {value}" for column, value in passage.cells) if passage.cells else passage.text
-    refs = passage.refs or ((passage.ref,) if passage.ref else ())
-    return ContextPassage(passage.id, passage.kind, passage.section, text, tuple(refs),
-                          (int(row[1]), int(row[2])) if row else None)
+    return ContextPassage(passage.id, passage.kind, passage.section, text, passage.refs, (int(row[1]), int(row[2])) if row else None)
 
 
 def _table_evidence(table: dict) -> TableEvidence:

@@ -19,10 +19,11 @@ from ..errors import ModelServerFailed
 NO_KEY = "no-key"
 # Deterministic wording: an answer drawn from given passages gains nothing from sampling, and reruns compare.
 TEMPERATURE = 0.0
-# Headers the client adds about this machine and itself (OS, architecture, Python and library versions):
-# left out, so a request carries the question and the passages and nothing about who sends them.
-_CLIENT_DETAIL_HEADERS = ("X-Stainless-Lang", "X-Stainless-Package-Version", "X-Stainless-OS", "X-Stainless-Arch",
-                          "X-Stainless-Runtime", "X-Stainless-Runtime-Version", "X-Stainless-Async")
+# Headers the client adds about this machine and itself (OS, architecture, Python and library versions), and the
+# organisation and project it would take from OPENAI_ORG_ID / OPENAI_PROJECT_ID: left out, so a request carries
+# what the settings say and nothing about who sends it.
+_LEFT_OUT_HEADERS = ("X-Stainless-Lang", "X-Stainless-Package-Version", "X-Stainless-OS", "X-Stainless-Arch",
+                     "X-Stainless-Runtime", "X-Stainless-Runtime-Version", "X-Stainless-Async", "OpenAI-Organization", "OpenAI-Project")
 _AUTH_REFUSED = (401, 403)
 _RETRIED = (408, 409, 429)  # and every 5xx: what the client retries
 
@@ -60,7 +61,7 @@ def stream_reply(messages: Sequence[dict[str, str]], settings: LLMSettings, api_
     client = openai.OpenAI(
         base_url=settings.base_url, api_key=api_key or NO_KEY, max_retries=settings.retries,
         timeout=openai.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-        default_headers={name: openai.Omit() for name in _CLIENT_DETAIL_HEADERS},
+        default_headers={name: openai.Omit() for name in _LEFT_OUT_HEADERS},
     )
     wrote, finished = False, False
     where = server_name(settings.base_url)

@@ -37,10 +37,12 @@ _FRAMING_TERMS = frozenset(lexical.tokenize(
     "describe describes described suggest suggests suggested show shows showed shown indicate indicates indicated "
     "however moreover furthermore overall thus therefore additionally include includes included including"
 ))
-_MARKER_RE = re.compile(r" ?\[([^\[\]\n]{1,80})\](?!\()")  # "[22]", "[20, 21]", "[Table 3]", "[P4]"; not a markdown link
+# What a marker holds: a short list of numbers and labels on one line (a longer bracket is prose, not a citation).
+_MARKER_INSIDE = r"[^\[\]\n]{1,80}"
+_MARKER_RE = re.compile(rf" ?\[({_MARKER_INSIDE})\](?!\()")  # "[22]", "[20, 21]", "[Table 3]", "[P4]"; not a markdown link
 _NAMED_LABEL_RE = re.compile(r"(table)\s*(\d+)|(p)\s*(\d+)", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_LEADING_MARKERS_RE = re.compile(r"^(?:\[[^\[\]\n]{1,80}\]\s*)+")
+_LEADING_MARKERS_RE = re.compile(rf"^(?:\[{_MARKER_INSIDE}\]\s*)+")
 # A line that states no claim: a heading, or a lead-in to a list ("The sources were:").
 _NOT_A_CLAIM_RE = re.compile(r"^\s*(?:#+\s.*|.*:)\s*$")
 _LIST_BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -68,10 +70,10 @@ class Verification:
     def supported_fraction(self) -> float:
         return sum(s.supported for s in self.sentences) / len(self.sentences) if self.sentences else 0.0
 
-    @property
-    def cited(self) -> tuple[Label, ...]:
-        """Every label cited, in order of first appearance."""
-        return tuple(dict.fromkeys(label for sentence in self.sentences for label in sentence.refs))
+
+def cited_labels(sentences: Sequence[CheckedSentence]) -> tuple[Label, ...]:
+    """Every label the sentences cite, in order of first appearance."""
+    return tuple(dict.fromkeys(label for sentence in sentences for label in sentence.refs))
 
 
 def parse_marker(inside: str) -> tuple[Label, ...] | None:
