@@ -597,6 +597,10 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
         blocks = _compare(query, candidates, evidence, settings)
     else:
         blocks = _fact(query, candidates, evidence, settings)
+    if not blocks:
+        # Nothing quotable came of the evidence (fragments that cannot be read alone): the question is not answered.
+        coverage = replace(coverage, covered=False, reason="evidence")
+        blocks = _declined(query, coverage, evidence, settings)
     quoted = _quoted_texts(blocks)
     row_ids = {row_id for block in blocks if isinstance(block, TableBlock) for row_id in block.result.row_ids}
     passages = tuple(

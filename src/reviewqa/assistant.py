@@ -112,6 +112,15 @@ class Assistant:
         parts = tuple(Query(reading, words(part), vector, vector) for part, vector in zip(reading.parts, vectors[2:]))
         return Query(reading, words(reading.text), vectors[0], vectors[1], parts)
 
+    def write(self, answer: Answer):
+        """`answer` written by the configured model server, as a reviewqa.written.WrittenAnswerStream
+        (iterate for the text as it arrives, then .finish()); None when no server is configured."""
+        if not self.settings.llm.enabled:
+            return None
+        from .written import evidence_from_answer, write_answer  # only with a model server: it imports the openai client
+
+        return write_answer(evidence_from_answer(answer), self.settings.llm, self.embedder)
+
     def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
             kinds: frozenset[str] | None = None) -> Answer:
         started = time.perf_counter()

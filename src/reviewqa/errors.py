@@ -50,3 +50,8 @@ class ModelUnavailable(ReviewQAError):
 
 class FetchFailed(ReviewQAError):
     """Fetching abstracts cannot start or go on (no network, a cache folder it must not touch)."""
+
+
+class ModelServerFailed(ReviewQAError):
+    """The model server writing an answer failed (unreachable, refused, too slow, a broken stream);
+    the message is the one-line reason shown beside the extractive answer, which stands instead."""
