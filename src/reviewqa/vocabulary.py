@@ -43,6 +43,7 @@ versus than then now today currently recent recently latest year years time time
 can't don't won't isn't aren't doesn't didn't wasn't weren't haven't hasn't couldn't wouldn't shouldn't cannot
 according regarding concerning respect related problem problems issue issues trouble troubles wrong cant dont wont isnt arent doesnt didnt wasnt werent havent hasnt couldnt wouldnt shouldnt
 walk through step steps
+you your yours yourself me my mine myself we us our ours he him his she her hers someone somebody
 """.split())
 # Everyday or variant words → the review's own terms (added to the lexical query).
 SYNONYMS: dict[str, str] = {

@@ -1,0 +1,332 @@
+"""Does the review cover the question? Decided after retrieval, from its words and its evidence.
+
+A cosine threshold alone cannot tell "medical, but not in this review" from "covered": the
+embedder puts "letrozole dose for endometriosis" close to any sentence about fertility. So
+three tests, each calibrated on eval/answers.jsonl (in-scope against out-of-scope questions):
+
+1. Vocabulary. The question's salient words (what it is about — drugs, diseases, procedures,
+   outcomes — not how it is asked) against the words of what the review says: its text, tables
+   and abstracts, not its bibliography (a term only in a cited title is not discussed). A word
+   the review never uses, that is no word users type for one of its terms, no part or relative
+   of one of its words ("lipo", "suction" of liposuction; "diagnosed" of diagnostic), no author's
+   name and no typing slip, is missing. How much a missing word weighs depends on how common it
+   is in English (wordfreq's Zipf scale): a term of art — rare in English ("letrozole",
+   "embolization") or typed in capitals ("FDA", "PCOS") — puts the question out of scope; an
+   uncommon word ("sclerosis", "intravenous") does unless the evidence is very strong; an everyday
+   word ("cargo", "kids", "distort") only counts when too many of the question's words are missing.
+   A rare spelling one letter away from a common word is a typing slip, and everyday.
+2. Evidence about the subject. The passages about what the question is about — those naming its
+   trial code or citing the work it names, else the best-ranked — must use enough of its salient
+   words ("what sperm retrieval rate did NCT02041910 report?": the trial's row records none of
+   sperm, retrieval, rate), and the best quotable sentence must be close enough to it.
+3. The kind of answer. A question asking for a quantity ("how many", "what percentage", "dose")
+   needs a number in its best sentences; a question asking for a registered trial's results,
+   enrolment or outcomes is beyond what the review records of any trial (its Table 4 lists
+   sex, disease, phase, date, country, source, transplantation and stage).
+
+A declined question is told which words the review does not discuss and, when the review says
+something close (that no human study has been published, say), that sentence with its citation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from . import lexical
+from .config import AnswerSettings
+from .evidence import Evidence, ScoredSentence, asked_as
+from .records import CITATION_RE
+from .retrieve import Hit
+from .understand import Query
+from .vocabulary import QUESTION_WORDS, aliases
+
+# Questions about MSC treatment of people: its outcomes are what the review says no study has reported.
+_HUMAN_STUDY = re.compile(r"\b(?:trials?|clinical|patients?|humans?|men|women|people|couples?|children|kids|babies|offspring)\b")
+_TREATMENT = re.compile(r"\b(?:mscs?|stem cells?|therap\w*|treat\w*|transplant\w*|inject\w*|exosomes?|trials?)\b")
+# What treated people's outcomes are called (narrower than a trial's: "results" alone may be a lab test's).
+_PEOPLE_OUTCOMES = re.compile(r"\b(?:pregnan\w*|births?|babies|adverse|side effects?|offspring|children (?:born|conceived)|"
+                              r"long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children|"
+                              r"sperm (?:retrieval|count|recovery)|efficacy)\b")
+# What a question about a registered trial, or about treated people, may ask that the review does not record.
+# The review's statements that human evidence is missing: what a declined question about outcomes in people is shown.
+_NO_HUMAN_EVIDENCE = re.compile(r"\bno (?:studies|study|clinical trials?)\b|\bnot been (?:published|reported|terminated)\b", re.IGNORECASE)
+_TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|success\w*|pregnan\w*|births?|babies|enrol\w*|"
+                             r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"
+                             r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
+                             r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
+# Asking for a quantity: the answer needs a number.
+_QUANTITY = re.compile(r"\b(?:how (?:many|much|long|often|soon)|what (?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage)"
+                       r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
+# A number standing for a quantity: not the digits inside a name like CD34 or NCT02041910.
+_NUMBER = re.compile(r"(?<![\w/-])\d+(?:[.,]\d+)?(?:\s*(?:%|percent))?(?![\w/])|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+                     r"half|third|quarter|dozen|hundreds?|thousands?)\b")
+# Words, not the letters of a code ("NCT" of NCT02041910) or of a name with digits (CD34).
+_SYNTHESIS = ("summary", "limitations", "compare")
+# Relatives of the review's words: an inner part of one (at least this long), a prefix of one (at least this long),
+# a stem sharing this share of the shorter stem's letters (indexed by its first letters), a slip of one letter
+# (words at least this long) or two (longer words).
+_PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN = 5, 4, 0.8, 5, 5, 9
+# "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
+_SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate)\b")
+_SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[a-z][\w-]*\s*){1,4})")
+_COUNTED_WITHIN = 4  # words after a number that may name what it counts ("one in six of married couples")
+_LIST_MARKER = re.compile(r"\(\d{1,2}\)")
+_WORD = re.compile(r"\b[A-Za-z][A-Za-z'’-]*[A-Za-z]\b|\b[A-Za-z]\b")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether the review covers a question, and what a reply declining it says."""
+
+    covered: bool
+    missing: tuple[str, ...] = ()  # salient words of the question the review never uses, as typed
+    reason: str = ""  # "" when covered; "vocabulary", "evidence", "subject", "outcome" or "quantity"
+    closest: ScoredSentence | None = None  # the best sentence: quoted in a decline when close enough
+    best: float = 0.0  # score of the best quotable sentence
+    coverage: float = 0.0  # share of the salient words the subject's passages use
+    unreported: str = ""  # what a look-up asks that the review does not record ("results", "pregnancy rate")
+
+
+def asks_quantity(text: str) -> bool:
+    return bool(_QUANTITY.search(text.lower()))
+
+
+def has_figure(text: str) -> bool:
+    """A number standing for a quantity, not a citation marker, a list marker "(2)" or the digits of a name (CD34)."""
+    return bool(_NUMBER.search(_LIST_MARKER.sub("", CITATION_RE.sub("", text))))
+
+
+def gives_figure_for(question: str, text: str) -> bool:
+    """Whether `text` gives the kind of figure the question asks for: a share for "what percentage…", a number of the
+    things counted for "how many X…" (the number within a few words of X, or a numbered list of X), any figure else."""
+    lowered = question.lower()
+    if _SHARE_ASKED.search(lowered):
+        return bool(_SHARE_GIVEN.search(text))
+    counted = _HOW_MANY.search(lowered)
+    if counted is None:
+        return has_figure(text)
+    things = {stem for word in counted.group(1).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
+    words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _LIST_MARKER.sub(" ", CITATION_RE.sub("", text)))
+    if _LIST_MARKER.search(text) and things & set(lexical.tokenize(text)):
+        return True  # "Several possible mechanisms … (1) … (9)": the list counts them
+    for i, word in enumerate(words):
+        if _NUMBER.fullmatch(word.strip("()")) and things & set(lexical.tokenize(" ".join(words[i + 1:i + 1 + _COUNTED_WITHIN]))):
+            return True
+    return False
+
+
+def _phrase_at(text: str, match: re.Match) -> str:
+    """The matched words and the word after them when it completes a phrase ("adverse events", "pregnancy rate")."""
+    after = re.match(r"\s+([a-z][\w-]*)", text[match.end():])
+    follower = after.group(1) if after and after.group(1) not in lexical.STOPWORDS and after.group(1) != "in" else ""
+    return f"{match.group(0)} {follower}".strip() if follower in _PHRASE_ENDS else match.group(0)
+
+
+# Nouns that complete an outcome phrase.
+_PHRASE_ENDS = frozenset("events effects rate rates outcome outcomes health follow-up safety results".split())
+
+
+def _edits_within(a: str, b: str, limit: int) -> bool:
+    """Levenshtein distance of a and b is at most `limit` (a banded check; the words are short)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+@lru_cache(maxsize=4096)
+def _stems(word: str) -> tuple[str, ...]:
+    return tuple(lexical.tokenize(word))
+
+
+def salient_words(text: str) -> list[str]:
+    """The words of a question that say what it is about, lower-cased, in order, without repeats."""
+    found = []
+    for word in _WORD.findall(text):
+        # A hyphenated word counts by its parts ("Ghasemzadeh-Hasankolaei", "oocyte-like", "BM-MSCs").
+        for part in word.lower().replace("’", "'").removesuffix("'s").split("-"):
+            if len(part) < 3 or part in QUESTION_WORDS or part in lexical.STOPWORDS or not _stems(part):
+                continue
+            found.append(part)
+    return list(dict.fromkeys(found))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    length = 0
+    for char_a, char_b in zip(a, b):
+        if char_a != char_b:
+            break
+        length += 1
+    return length
+
+
+def _one_letter_off(word: str) -> set[str]:
+    """Spellings one edit away (deleted, swapped, replaced or inserted letter)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
+
+
+@lru_cache(maxsize=4096)
+def english_zipf(word: str) -> float:
+    """How common a word is in English, on the Zipf scale (≈ log10 of uses per billion words; 0 when unseen).
+    wordfreq loads its list on first use, so questions that need no look-up never pay for it."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+class Assessor:
+    """Decides coverage for one loaded index (its vocabulary computed once)."""
+
+    def __init__(self, evidence: Evidence, settings: AnswerSettings):
+        self.evidence = evidence
+        self.settings = settings
+        self._aliases = aliases(evidence.abbreviations)
+        self._by_length: dict[tuple[str, int], list[str]] = {}
+        for word in evidence.content_surface_words | evidence.author_names:
+            self._by_length.setdefault((word[0], len(word)), []).append(word)
+        self._by_stem_prefix: dict[str, list[str]] = {}
+        for stem in evidence.content_words:
+            if len(stem) >= _FAMILY_PREFIX:
+                self._by_stem_prefix.setdefault(stem[:_FAMILY_PREFIX], []).append(stem)
+
+    def _alternatives(self, word: str) -> set[str]:
+        return set(_stems(word)) | self._aliases.get(word, frozenset())
+
+    def _relative(self, word: str) -> bool:
+        """A part or a relative of one of the review's words: a prefix or inner part of one ("lipo", "suction"),
+        or a word whose stem shares most of the letters of the longer stem ("diagnosed", "diagnostic"; not
+        "endometriosis", "endometrium")."""
+        surfaces = self.evidence.content_surface_words
+        if len(word) >= _PART_MIN and any(word in surface for surface in surfaces):
+            return True
+        if len(word) >= _PREFIX_MIN and any(surface.startswith(word) for surface in surfaces):
+            return True
+        for stem in _stems(word):
+            for other in self._by_stem_prefix.get(stem[:_FAMILY_PREFIX], ()):
+                if _common_prefix(stem, other) >= _FAMILY_SHARE * max(len(stem), len(other)):
+                    return True
+        return False
+
+    def is_known(self, word: str) -> bool:
+        """The review uses the word, a word users type for one of its terms, a relative of one of its words, an
+        author's name, or a typing slip of one of its words."""
+        if self._alternatives(word) & self.evidence.content_words or word in self.evidence.author_names:
+            return True
+        if self._relative(word):
+            return True
+        if len(word) < _SLIP_MIN:
+            return False
+        limit = 1 if len(word) < _TWO_SLIPS_MIN else 2
+        return any(_edits_within(word, candidate, limit)
+                   for length in range(len(word) - limit, len(word) + limit + 1)
+                   for candidate in self._by_length.get((word[0], length), ()))
+
+    def rarity(self, word: str, capitals: set[str]) -> str:
+        """"technical", "uncommon" or "everyday", by how common the word is in English; typed in capitals, technical."""
+        if word in capitals:
+            return "technical"
+        zipf = english_zipf(word)
+        if zipf >= self.settings.everyday_zipf:
+            return "everyday"
+        if zipf >= self.settings.technical_zipf:
+            return "uncommon"
+        if max((english_zipf(variant) for variant in _one_letter_off(word)), default=0.0) >= self.settings.everyday_zipf:
+            return "everyday"  # a slip of a common word ("diffrence")
+        return "technical"
+
+    def _share_used(self, words: Sequence[str], positions: Sequence[int]) -> float:
+        """IDF-weighted share of `words` that the passages at `positions` use (any spelling of a word counts)."""
+        if not words or not positions:
+            return 0.0
+        used: set[str] = set()
+        for position in positions:
+            used |= {w for s in self.evidence.by_chunk.get(position, ()) for w in s.words}
+            used |= set(lexical.tokenize(self.evidence.index.chunks[position].text))
+        weights = {word: max((self.evidence.weight(stem) for stem in _stems(word)), default=0.0) for word in words}
+        total = sum(weights.values())
+        return sum(weight for word, weight in weights.items() if self._alternatives(word) & used) / total if total else 0.0
+
+    def _subject_passages(self, query: Query, hits: Sequence[Hit]) -> list[int]:
+        """Passages about the question's subject: naming its trial codes, citing or listing the works it names; else the best few."""
+        reading = query.reading
+        if reading.trial_codes:
+            return [h.position for h in hits if any(code in h.chunk.text.upper() for code in reading.trial_codes)]
+        if reading.references:
+            works = set(reading.references)
+            return [h.position for h in hits if works & set(h.chunk.refs) or h.chunk.ref in works]
+        return [h.position for h in hits[: self.settings.subject_passages]]
+
+    def assess(self, query: Query, hits: Sequence[Hit], scored: Sequence[ScoredSentence]) -> Coverage:
+        """Covered or not, from the salient words, the subject's passages and the best scored sentences."""
+        reading = query.reading
+        best = scored[0] if scored else None
+        best_score = best.score if best else 0.0
+        if reading.table is not None:
+            # A table question is answered (or found empty) by the table.
+            return Coverage(True, closest=best, best=best_score, coverage=1.0)
+        named = set(reading.trial_codes) | {str(n) for n in reading.references}
+        # A look-up of a cited work may quote its entry: its authors' names and title words are known.
+        names = {word.lower() for n in reading.references if n in self.evidence.references
+                 for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)}
+        words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names]
+        capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and w.isupper()}
+        missing = tuple(w for w in words if not self.is_known(w))
+        subject = self._subject_passages(query, hits)
+        known = [w for w in words if w not in missing]
+        coverage = self._share_used(known, subject) if known else 1.0
+        many_missing = bool(words) and len(missing) / len(words) > self.settings.max_missing
+
+        def result(reason: str = "", shown: tuple[str, ...] = missing, unreported: str = "") -> Coverage:
+            return Coverage(not reason, shown, reason, best, best_score, coverage, unreported)
+
+        rarity = {w: self.rarity(w, capitals) for w in missing}
+        technical = tuple(w for w in missing if rarity[w] == "technical")
+        uncommon = tuple(w for w in missing if rarity[w] == "uncommon")
+        if technical or (uncommon and best_score < self.settings.decisive_evidence):
+            return result("vocabulary", technical + uncommon)
+        lowered = reading.question.lower()
+        outcome = (_TRIAL_OUTCOMES.search(lowered) if reading.trial_codes else
+                   _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
+        if outcome:
+            # No trial's results, and no treated person's outcome, are reported: "no studies have been published…".
+            statements = [s for s in self.evidence.sentences if _NO_HUMAN_EVIDENCE.search(s.text) and not s.gate]
+            closest = next(iter(self.evidence.score(query, statements, self.settings.lexical_weight)), best)
+            return Coverage(False, missing, "outcome", closest, best_score, coverage, _phrase_at(lowered, outcome))
+        strong = best_score >= self.settings.strong_evidence
+        if reading.intent in _SYNTHESIS:
+            # Summaries, comparisons and limitations draw on whole sections, not on the best-ranked passages.
+            return result("vocabulary") if many_missing and not strong else result()
+        if best is not None and asked_as(self.evidence.index.chunks[best.sentence.chunk]) in reading.asks_sections:
+            return result()  # "who funded the review?": the section asked for by name answers it
+        if named:
+            # A look-up of a trial or a work is answered from its card (a trial's unreported results are declined above).
+            return result()
+        if best is None or best_score < self.settings.min_evidence:
+            return result("evidence")
+        if many_missing and not strong:
+            return result("vocabulary")
+        if coverage < self.settings.min_coverage:
+            return result("subject")
+        if asks_quantity(reading.text):
+            # The best sentences, and those using most of the question's words, must give the figure asked for.
+            topic = {stem for word in known for stem in self._alternatives(word)}
+            prose = [s for s in scored if self.evidence.index.chunks[s.sentence.chunk].kind != "table_row"]
+            on_topic = sorted(prose, key=lambda s: (-self.evidence.overlap(topic, s.sentence.words), -s.score))
+            looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences]
+            if not any(gives_figure_for(reading.text, s.sentence.text) for s in looked_at):
+                return result("quantity")
+        return result()

@@ -1,0 +1,613 @@
+"""Reading + ranked passages → a typed, cited answer.
+
+An answer is a tuple of blocks, rendered only at the edge (render.py, the app):
+  Summary        a line in our own words: a table's summary, a trial's row in words
+  Prose          quoted sentences of the review (or of an abstract), each with its own markers
+  TableBlock     rows of one table query or of one quoted table, as data
+  ReferenceCard  a cited work: its entry and link, what in the review cites it, its abstract
+  Notice         why a question is declined, or that the index is stale
+
+The key fact leads. For a fact, the best sentence comes first and a further sentence joins only
+when it scores close to the best, says something new and the answer stays short. Tables answer
+with their summary line first. Summaries, comparisons and limitations are built from the review's
+own sentences, one cited line per strand or side. Nothing is quoted from administrative text
+(funding, contributions, abbreviations) unless the question asks for it by name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+
+from . import lexical, tableanswer
+from .abstain import Coverage, asks_quantity, has_figure, salient_words
+from .config import AnswerSettings
+from .evidence import Evidence, ScoredSentence, Sentence
+from .records import Reference, TableRow
+from .retrieve import Hit
+from .tableanswer import TableResult
+from .tabledata import type_table
+from .understand import JUDGEMENT, STRANDS, Query, Reading
+from .vocabulary import FIELD_ABBREVIATIONS, expand_query
+
+# A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
+# sentence brings the conclusion that follows it, and a quoted conclusion brings what it concludes from.
+_CONCLUDES = re.compile(r"^(?:As a result|Therefore|Thus|Hence|Consequently|Accordingly)\b")
+# A sentence opening like this leans on the one before ("These cells survive…"): quoted, it brings it along; and
+# quoted, a sentence brings such a follower when it elaborates it ("These advantages include…", "He … proved").
+# ("It" is left out: "It is likely that…" leans on nothing.)
+_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This|They|Such|He|She)\b")
+# A clause of a numbered list cut at its semicolons ("(2) MSCs can reduce…;"): the list is quoted as a whole.
+_LIST_ITEM = re.compile(r"^(?:and |or )?\(\d{1,2}\)")
+_LIST_OPENER = re.compile(r"\(1\)")
+# The review's own statements of what is missing or uncertain, and of advantages and risks.
+_GAP_CUES = re.compile(
+    r"\b(?:lack|no (?:studies|study|clinical trial|long-term)|not (?:easy|been|fully|responding)|needs? (?:more|evaluation)"
+    r"|difficult|unclear|unknown|limited|concern|challenge|however|only (?:ways?|choice)|has remained)\w*", re.IGNORECASE)
+_RISK_CUES = re.compile(r"\b(?:risks?|tumor\w*|tumour\w*|fibrosis|proinflammatory|traumatic|complications?|side effects?"
+                        r"|concern|decrease with age|negative effects?|contamination|serious)\b", re.IGNORECASE)
+_ADVANTAGE_CUES = re.compile(r"\b(?:advantages?|easier|safer|promising|popular|preferable|ideal|low immunogenicity|free from"
+                             r"|comparable|efficient|suggest|high (?:differentiation|proliferative)|availability|unlimited)\b",
+                             re.IGNORECASE)
+_RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b", re.IGNORECASE)
+# What marks a sentence as a comparison ("AT-MSCs are easier and safer to obtain than BM-MSCs").
+_COMPARES = re.compile(r"\b(?:than|whereas|while|comparable|similar|unlike|compared|versus|vs|more|less|better|worse|"
+                       r"easier|safer|higher|lower)\b", re.IGNORECASE)
+_LIMITATION_CUES = re.compile(f"{_GAP_CUES.pattern}|{_RISK_CUES.pattern}", re.IGNORECASE)
+_CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
+CLOSEST_LEAD = "The closest the review comes:"
+_TRIAL_COLUMNS = {  # words asking for one column of a trial's row
+    "Stage": re.compile(r"\b(?:status|stage|recruit\w*|completed?|active|ongoing|finished)\b"),
+    "Phase": re.compile(r"\bphases?\b"),
+    "Country": re.compile(r"\b(?:where|country|countries|location|located)\b"),
+    "Date": re.compile(r"\b(?:when|year|date|started|registered)\b"),
+    "Source": re.compile(r"\b(?:source|cells?|msc)\b"),
+    "Disease/syndrome": re.compile(r"\b(?:disease|condition|indication|syndrome|for what|treat\w*)\b"),
+    "Transplantation": re.compile(r"\b(?:autologous|allogeneic|transplant\w*)\b"),
+    "Sex": re.compile(r"\b(?:sex|men|women|male|female)\b"),
+}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One quoted unit: a sentence as the corpus has it, with its own markers."""
+
+    text: str
+    refs: tuple[int, ...]
+    passage: str  # id of the passage it comes from
+    source: str  # its section, or "Abstract of [n]"
+    label: str = ""  # a lead-in for synthesis lines ("Animal models", "Adipose tissue")
+
+
+@dataclass(frozen=True)
+class Summary:
+    text: str
+    refs: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prose:
+    quotes: tuple[Quote, ...]
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    result: TableResult
+    shown: int  # rows written into the answer's text; the app shows them all
+
+
+@dataclass(frozen=True)
+class ReferenceCard:
+    reference: Reference
+    url: str | None
+    citing: tuple[Quote, ...]  # sentences of the review citing the work
+    rows: tuple[TableResult, ...]  # table rows citing it, one result per table
+    abstract: str  # its abstract, when one is indexed
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    kind: str = "declined"  # "declined", "stale", "info"
+
+
+Block = Summary | Prose | TableBlock | ReferenceCard | Notice
+
+
+@dataclass(frozen=True)
+class Citation:
+    ref: int
+    entry: str
+    doi: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    kind: str
+    section: str
+    text: str
+    score: float
+    similarity: float
+    refs: tuple[int, ...]
+    used: tuple[str, ...] = ()  # its sentences the answer quotes
+    cells: tuple[tuple[str, str], ...] = ()
+    ref: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    reading: Reading
+    blocks: tuple[Block, ...]
+    covered: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    table: TableResult | None = None  # the exact table result, when the question is a table question
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def intent(self) -> str:
+        return self.reading.intent if self.covered else "out_of_scope"
+
+    @property
+    def interpreted(self) -> str:
+        """How a follow-up was read, when that differs from the question."""
+        return self.reading.text if self.reading.text != self.question else ""
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _quote(evidence: Evidence, sentence: Sentence, label: str = "") -> Quote:
+    chunk = evidence.index.chunks[sentence.chunk]
+    source = f"Abstract of [{chunk.ref}]" if chunk.kind == "abstract" and chunk.ref else chunk.section
+    return Quote(sentence.text, sentence.refs, chunk.id, source, label)
+
+
+def _is_row(evidence: Evidence, sentence: Sentence) -> bool:
+    return evidence.index.chunks[sentence.chunk].kind == "table_row"
+
+
+def _rows_of(evidence: Evidence, sentences: Sequence[Sentence]) -> tuple[TableResult, ...]:
+    """Quoted table rows as one TableResult per table, in the order the tables first appear."""
+    by_table: dict[int, list[TableRow]] = {}
+    tables = {table.number: table for table in evidence.tables}
+    for sentence in sentences:
+        chunk = evidence.index.chunks[sentence.chunk]
+        table = tables.get(chunk.table)
+        row = next((r for r in table.rows if r.index == chunk.row), None) if table else None
+        if row is not None and row not in by_table.setdefault(table.number, []):
+            by_table[table.number].append(row)
+    return tuple(tableanswer.quoted_rows(tables[number], rows) for number, rows in by_table.items())
+
+
+def _vector(evidence: Evidence, sentence: Sentence) -> np.ndarray:
+    return evidence.index.sentence_vectors[sentence.row]
+
+
+def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings,
+            limit: int | None = None, margin: float | None = None, leading: Sequence[ScoredSentence] = (),
+            topic: frozenset[str] = frozenset()) -> list[Sentence]:
+    """The best sentence (or the `leading` ones), then those close to the best (within `margin`, the fact margin by
+    default) that add something new on the question's `topic` (a sentence after the first must use one of its words,
+    when it has any), within the length budget; each brings the neighbours it needs to be read (see _with_context)."""
+    if not candidates:
+        return []
+    limit = max(limit or settings.max_sentences, len(leading))
+    margin = settings.extra_margin if margin is None else margin
+    best = candidates[0].score
+    chosen: list[Sentence] = []
+    length = 0
+    for item in [*leading, *candidates]:
+        sentence = item.sentence
+        if chosen and item not in leading and (len(chosen) >= limit or item.score < best - margin
+                                               or length + len(sentence.text) > settings.max_chars):
+            continue
+        if chosen and item not in leading and topic and not topic & sentence.words:
+            continue
+        # Rows of a table read alike but each is its own fact: only sentences can repeat one another.
+        if not _is_row(evidence, sentence) and any(
+                float(_vector(evidence, sentence) @ _vector(evidence, other)) > settings.redundancy for other in chosen):
+            continue
+        context = _with_context(sentence, evidence)
+        if not context:
+            continue  # cannot be read on its own (a list item whose opening clause is in another passage)
+        group = [s for s in context if s not in chosen]
+        chosen.extend(group)
+        length += sum(len(s.text) for s in group)
+    return chosen
+
+
+def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
+    """The sentence with the neighbours it needs to be read: what a conclusion or a "These…" leans on; the conclusion
+    or elaboration right after it; and, for a clause of a numbered list, the clause that opens the list."""
+    siblings = evidence.by_chunk[sentence.chunk]
+    if _LIST_ITEM.search(sentence.text) or (sentence.text.endswith(";") and sentence.number + 1 < len(siblings)
+                                            and _LIST_ITEM.match(siblings[sentence.number + 1].text)):
+        start = sentence.number
+        while start > 0 and (_LIST_ITEM.match(siblings[start].text) or siblings[start - 1].text.endswith(";")):
+            start -= 1
+        end = sentence.number
+        while end + 1 < len(siblings) and siblings[end].text.endswith(";"):
+            end += 1
+        if not _LIST_OPENER.search(siblings[start].text):
+            return []  # the list began in another passage: its items cannot be read here
+        # The list's opening clause brings the whole list; one of its items, the opening clause (what the list is of).
+        return siblings[start:end + 1] if sentence.number == start else [siblings[start], sentence]
+    group = [sentence]
+    if _LEANS_ON_PREVIOUS.match(sentence.text) and (sentence.number == 0 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number - 1].text)):
+        return []  # what it leans on is in another passage, or leans on something further back
+    if sentence.number > 0 and (_CONCLUDES.match(sentence.text) or _LEANS_ON_PREVIOUS.match(sentence.text)):
+        group.insert(0, siblings[sentence.number - 1])
+    if sentence.number + 1 < len(siblings) and (_CONCLUDES.match(siblings[sentence.number + 1].text)
+                                                or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
+        group.append(siblings[sentence.number + 1])
+    return group
+
+
+def _prose_and_rows(chosen: Sequence[Sentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    """Chosen sentences as a Prose block; table rows among them as tables after it (before it when a row leads)."""
+    prose = [s for s in chosen if not _is_row(evidence, s)]
+    rows = [s for s in chosen if _is_row(evidence, s)]
+    blocks: list[Block] = []
+    if prose:
+        blocks.append(Prose(tuple(_quote(evidence, s) for s in prose)))
+    tables = [TableBlock(result, min(result.count, settings.table_rows)) for result in _rows_of(evidence, rows)]
+    return tables + blocks if chosen and _is_row(evidence, chosen[0]) else blocks + tables
+
+
+def _mentions_word(sentence: Sentence, stems: set[str]) -> bool:
+    return bool(stems & sentence.words)
+
+
+# --- composers, one per kind of answer -----------------------------------------------------
+
+
+def _favouring(candidates: Sequence[ScoredSentence], cue, bonus: float) -> list[ScoredSentence]:
+    """Candidates re-ranked with `bonus` added to those whose text `cue` accepts."""
+    return sorted((replace(c, score=c.score + bonus) if cue(c.sentence.text) else c for c in candidates), key=lambda c: -c.score)
+
+
+def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    leading: list[ScoredSentence] = []
+    for part in query.parts:
+        # "What are the main causes … and how often is no cause found?": each part's best sentence, a different one
+        # for each part, leads the answer.
+        ranked = evidence.score(part, [c.sentence for c in candidates if not _is_row(evidence, c.sentence)], settings.lexical_weight)
+        lead = next((item for item in ranked if all(item.sentence.text != other.sentence.text for other in leading)), None)
+        if lead is not None:
+            leading.append(lead)
+    if asks_quantity(query.reading.text):
+        # "What share…", "how many…": a sentence giving a figure answers; one without a figure rarely does.
+        candidates = _favouring(candidates, has_figure, settings.figure_bonus)
+    if JUDGEMENT.search(query.reading.text.lower()):
+        # "Which source is best?": the review's own recommendation answers.
+        candidates = _favouring(candidates, _RECOMMENDS.search, settings.figure_bonus)
+    # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
+    if candidates and not _is_row(evidence, candidates[0].sentence):
+        candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
+    margin = settings.explanation_margin if query.reading.explanation else None
+    return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=_topic(query)),
+                           evidence, settings)
+
+
+# Words of the field too general to say what a question is about.
+_GENERAL = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell cells therapy therapies treatment treat "
+                                      "review study studies azoospermia noa human"))
+
+
+def _topic(query: Query) -> frozenset[str]:
+    """The stems of what a question is about: its salient words, less the field's most general ones."""
+    return frozenset(stem for word in salient_words(query.reading.question) for stem in lexical.tokenize(word)) - _GENERAL
+
+
+def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
+    # Counts per value answer "by X" questions; rows are written out only when few enough to read.
+    counts_only = bool(result.value_counts) and result.count > settings.table_rows
+    blocks: list[Block] = [Summary(result.summary)]
+    if result.count:
+        blocks.append(TableBlock(result, 0 if counts_only else min(result.count, settings.table_rows)))
+    return blocks
+
+
+def _trial(query: Query, evidence: Evidence, candidates: Sequence[ScoredSentence], settings: AnswerSettings) -> list[Block]:
+    blocks: list[Block] = []
+    lowered = query.reading.question.lower()
+    asked = [column for column, pattern in _TRIAL_COLUMNS.items() if pattern.search(lowered)]
+    for code in query.reading.trial_codes:
+        rows = [(table, row) for table in evidence.tables for row in table.rows
+                if any(code == value.strip().upper() for _, value in row.cells)]
+        for table in {t.number: t for t, _ in rows}.values():
+            own = [row for t, row in rows if t.number == table.number]
+            described = "; ".join(_row_in_words(row, asked) for row in own)
+            blocks.append(Summary(f"{code} ({table.name}): {described}."))
+            blocks.append(TableBlock(tableanswer.quoted_rows(table, own), len(own)))
+    mentions = [c for c in candidates if any(code in c.sentence.text.upper() for code in query.reading.trial_codes)
+                and not _is_row(evidence, c.sentence)]
+    if mentions:
+        blocks.append(Prose(tuple(_quote(evidence, c.sentence) for c in mentions[: settings.max_sentences])))
+    return blocks
+
+
+def _row_in_words(row: TableRow, asked: Sequence[str]) -> str:
+    """A trial's row in words, the asked-for columns first: "stage Recruiting; Male, Azoospermia, phase 1&2, …"."""
+    cells = dict(row.cells)
+    first = [f"{column.lower()} {cells[column]}" for column in asked if cells.get(column)]
+    rest = [f"{column.lower()} {value}" for column, value in row.cells if column not in asked and column != "CT code" and value]
+    return ", ".join(first + rest)
+
+
+def _card(number: int, query: Query, evidence: Evidence, settings: AnswerSettings) -> ReferenceCard | None:
+    reference = evidence.references.get(number)
+    if reference is None:
+        return None
+    citing_positions = evidence.citing.get(number, [])
+    sentences = [s for position in citing_positions for s in evidence.by_chunk.get(position, ())
+                 if number in s.refs and evidence.index.chunks[position].kind != "abstract"]
+    prose = [s for s in sentences if not _is_row(evidence, s)]
+    # A question about the work beyond its name ("which model did Sherif use?") orders what cites it by relevance.
+    if salient_words(query.reading.text):
+        order = {item.sentence.row: rank for rank, item in enumerate(evidence.score(query, prose, settings.lexical_weight))}
+        prose.sort(key=lambda s: order[s.row])
+    prose = list(dict.fromkeys(prose))[: settings.card_quotes]
+    rows = _rows_of(evidence, [s for s in sentences if _is_row(evidence, s)])
+    abstract = " ".join(s.text for position in citing_positions if evidence.index.chunks[position].kind == "abstract"
+                        for s in evidence.by_chunk.get(position, ()))
+    return ReferenceCard(reference, reference.url, tuple(_quote(evidence, s) for s in prose), rows, abstract)
+
+
+def _reference(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    cards = [card for number in query.reading.references if (card := _card(number, query, evidence, settings))]
+    return list(cards)
+
+
+def _cue_candidates(query: Query, evidence: Evidence, cue: re.Pattern, settings: AnswerSettings) -> list[ScoredSentence]:
+    """Sentences of the review's text carrying a cue, scored against the question."""
+    pool = [s for s in evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections)
+            if evidence.index.chunks[s.chunk].kind == "prose" and cue.search(s.text) and not s.gate]
+    return evidence.score(query, pool, settings.lexical_weight)
+
+
+def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence,
+                 settings: AnswerSettings) -> list[Block]:
+    if query.reading.pros_and_cons:
+        advantages = _select(_cue_candidates(query, evidence, _ADVANTAGE_CUES, settings), evidence, settings, limit=2)
+        risks = _select(_cue_candidates(query, evidence, _RISK_CUES, settings), evidence, settings, limit=2)
+        blocks: list[Block] = []
+        if advantages:
+            blocks.append(Prose(tuple(_quote(evidence, s) for s in advantages), heading="Advantages"))
+        if risks:
+            blocks.append(Prose(tuple(_quote(evidence, s) for s in risks), heading="Risks and drawbacks"))
+        return blocks
+    pool = _cue_candidates(query, evidence, _LIMITATION_CUES, settings)
+    return _prose_and_rows(_select(pool, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
+
+
+def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str], settings: AnswerSettings) -> list[ScoredSentence]:
+    """Whole sentences of these sections (a summary quotes sentences, not the fragments of a list), scored."""
+    positions = [i for i, chunk in enumerate(evidence.index.chunks) if chunk.kind == "prose" and chunk.section in sections]
+    pool = [s for s in evidence.quotable(positions, query.reading.asks_sections)
+            if not _LIST_ITEM.match(s.text) and not s.text.endswith(";")]
+    return evidence.score(query, pool, settings.lexical_weight)
+
+
+def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    """A procedure told from the section that describes it: its best sentences, in the order the review gives them."""
+    prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
+    if not prose:
+        return _fact(query, candidates, evidence, settings)
+    section = evidence.index.chunks[prose[0].sentence.chunk].section
+    chosen = _select(_strand_sentences(query, evidence, (section,), settings), evidence, settings,
+                     margin=settings.synthesis_margin)
+    return [Prose(tuple(_quote(evidence, s) for s in sorted(chosen, key=lambda s: s.row)))]
+
+
+def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    reading = query.reading
+    if reading.procedure:
+        return _procedure(query, candidates, evidence, settings)
+    if _CONCLUDE.search(reading.text.lower()) and not reading.strands:
+        conclusions = _strand_sentences(query, evidence, ("Conclusions",), settings)
+        return _prose_and_rows(_select(conclusions, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
+    topic = [w for w in salient_words(reading.text) if w not in _SUMMARY_WORDS]
+    if not reading.strands and topic:
+        # "summarize what the review says about exosomes": its best sentences on the topic, text before table rows.
+        prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
+        rows = [c.sentence for c in candidates if _is_row(evidence, c.sentence)][: settings.summary_rows]
+        return _prose_and_rows(_select(prose, evidence, settings, margin=settings.synthesis_margin) + rows, evidence, settings)
+    strands = [strand for strand in STRANDS if not reading.strands or strand[0] in reading.strands]
+    quotes = []
+    for label, _, sections in strands:
+        best = _select(_strand_sentences(query, evidence, sections, settings), evidence, settings,
+                       limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
+        quotes += [_quote(evidence, s, label) for s in best]
+    blocks: list[Block] = [Prose(tuple(quotes))] if quotes else []
+    tally = _tables_tally(evidence, [label for label, _, _ in strands])
+    if tally:
+        blocks.append(Summary(tally))
+    return blocks
+
+
+# Words of a summary request that name no topic.
+_SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "
+                           "findings finding main key points takeaways takeaway state field research msc mscs therapy "
+                           "azoospermia noa stem cells cell".split())
+
+
+def _tables_tally(evidence: Evidence, strands: Sequence[str]) -> str:
+    """How many rows each table gives to the strands summarised, in a line."""
+    counts = {table.number: len(table.rows) for table in evidence.tables}
+    parts = []
+    if "In vitro" in strands and (1 in counts or 2 in counts):
+        parts.append(f"{counts.get(1, 0)} in vitro rows on male germ cells (Table 1) and {counts.get(2, 0)} on female (Table 2)")
+    if "Animal models" in strands and 3 in counts:
+        parts.append(f"{counts[3]} animal-model rows (Table 3)")
+    if "Human studies" in strands and 4 in counts:
+        trials = next(t for t in evidence.tables if t.number == 4)
+        male = sum(1 for row in trials.rows if "Azoospermia" in dict(row.cells).get("Disease/syndrome", ""))
+        parts.append(f"{counts[4]} registered trials (Table 4), {male} of them for azoospermia")
+    return "The review's tables hold " + "; ".join(parts) + "." if parts else ""
+
+
+def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    sides = query.reading.sides[:2]
+    side_stems = [_side_words(evidence, side) for side in sides]
+    pool = evidence.score(query, evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections),
+                          settings.lexical_weight)
+    pool = [item for item in pool if not _is_row(evidence, item.sentence) and not item.sentence.gate]
+    both = _favouring([item for item in pool if all(_mentions_word(item.sentence, stems) for stems in side_stems)],
+                      _COMPARES.search, settings.comparison_bonus)
+    quotes: list[Quote] = []
+    used: set[int] = set()
+    for item in both[:2]:
+        quotes.append(_quote(evidence, item.sentence, "Both"))
+        used.add(item.sentence.row)
+    for side, stems in zip(sides, side_stems):
+        own = [item for item in pool if _mentions_word(item.sentence, stems) and item.sentence.row not in used]
+        if own:
+            quotes.append(_quote(evidence, own[0].sentence, side))
+            used.add(own[0].sentence.row)
+    blocks: list[Block] = [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
+    tally = _sides_tally(evidence, sides)
+    if tally:
+        blocks.append(Summary(tally))
+    return blocks
+
+
+def _side_words(evidence: Evidence, phrase: str) -> set[str]:
+    """Lexical stems standing for a compared side: its words, and the abbreviations whose expansion contains them
+    ("adipose tissue" → AT-MSC, whose expansion is "adipose tissue-derived mesenchymal…")."""
+    words = set(lexical.tokenize(expand_query(phrase, evidence.abbreviations)))
+    own = set(lexical.tokenize(phrase))
+    for abbreviation, expansion in {**FIELD_ABBREVIATIONS, **evidence.abbreviations}.items():
+        if own and own <= set(lexical.tokenize(expansion)):
+            words.update(lexical.tokenize(abbreviation))
+    return words
+
+
+def _sides_tally(evidence: Evidence, sides: Sequence[str]) -> str:
+    """Rows of each table naming each side as a value (sources, species…), in a line."""
+    parts = []
+    for side in sides:
+        counts = []
+        for table in evidence.tables:
+            typed = type_table(table)
+            rows = sum(1 for row in typed.rows if any(side in values for _, values in row.values))
+            if rows:
+                counts.append(f"{rows} in Table {table.number}")
+        if counts:
+            parts.append(f"{side}: {', '.join(counts)}")
+    return "Rows of the review's tables — " + "; ".join(parts) + "." if len(parts) == len(sides) and parts else ""
+
+
+def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    reading = query.reading
+    subject = ", ".join((*reading.trial_codes, *(f"[{n}]" for n in reading.references)))
+    if reading.trial_codes and not any(code in c.text.upper() for c in evidence.index.chunks for code in reading.trial_codes):
+        text = f"The review does not list {subject}."
+    elif coverage.reason == "outcome" and subject:
+        text = f"The review does not report {coverage.unreported} for {subject}; it lists the trial as below."
+    elif coverage.reason == "outcome":
+        text = f"The review does not report {coverage.unreported} after MSC treatment in people."
+        blocks = [Notice(text)]
+        if coverage.closest is not None:
+            blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
+        return blocks
+    elif coverage.missing:
+        text = f"The review does not discuss {_joined(coverage.missing, 'or')}."
+    elif coverage.reason == "quantity":
+        text = "The review gives no figure for this."
+    elif subject:
+        asked = [w for w in salient_words(reading.question) if w.upper() not in reading.trial_codes]
+        text = f"The review does not report {' '.join(asked) or 'that'} for {subject}."
+    else:
+        text = "The review does not seem to answer this question."
+    blocks: list[Block] = [Notice(text)]
+    if reading.trial_codes:
+        blocks += [b for b in _trial(query, evidence, (), settings) if not isinstance(b, Prose)]
+    elif reading.references:
+        blocks += _reference(query, evidence, settings)
+    elif coverage.closest is not None and coverage.closest.score >= settings.closest_floor:
+        blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
+    return blocks
+
+
+def _joined(words: Sequence[str], conjunction: str) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conjunction} {words[-1]}"
+
+
+# --- the answer ----------------------------------------------------------------------------
+
+
+def block_refs(block: Block) -> tuple[int, ...]:
+    """The references a block cites, in reading order."""
+    if isinstance(block, Summary):
+        return block.refs
+    if isinstance(block, Prose):
+        return tuple(ref for quote in block.quotes for ref in quote.refs)
+    if isinstance(block, TableBlock):
+        return tuple(ref for refs in block.result.row_refs[: block.shown] for ref in refs)
+    if isinstance(block, ReferenceCard):
+        return (block.reference.number, *(ref for quote in block.citing for ref in quote.refs),
+                *(ref for result in block.rows for refs in result.row_refs for ref in refs))
+    return ()
+
+
+def _citations(blocks: Sequence[Block], references: dict[int, Reference]) -> tuple[Citation, ...]:
+    numbers = dict.fromkeys(ref for block in blocks for ref in block_refs(block))
+    return tuple(Citation(n, references[n].entry, references[n].doi, references[n].url)
+                 for n in numbers if n in references)
+
+
+def _quoted_texts(blocks: Sequence[Block]) -> set[str]:
+    texts = set()
+    for block in blocks:
+        if isinstance(block, Prose):
+            texts.update(quote.text for quote in block.quotes)
+        elif isinstance(block, ReferenceCard):
+            texts.update(quote.text for quote in block.citing)
+    return texts
+
+
+def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSentence], coverage: Coverage,
+            table: TableResult | None, evidence: Evidence, settings: AnswerSettings) -> Answer:
+    """The answer to a query from its passages, its scored candidate sentences and, for a table question, its table result."""
+    reading = query.reading
+    if not coverage.covered:
+        blocks = _declined(query, coverage, evidence, settings)
+    elif table is not None:
+        blocks = _table(table, settings)
+        if not table.count and candidates:  # no row answers: say so, then what the text says
+            blocks += _fact(query, candidates, evidence, settings)
+    elif reading.intent == "trial":
+        blocks = _trial(query, evidence, candidates, settings)
+    elif reading.intent == "reference":
+        blocks = _reference(query, evidence, settings)
+    elif reading.intent == "limitations":
+        blocks = _limitations(query, candidates, evidence, settings)
+    elif reading.intent == "summary":
+        blocks = _summary(query, candidates, evidence, settings)
+    elif reading.intent == "compare":
+        blocks = _compare(query, candidates, evidence, settings)
+    else:
+        blocks = _fact(query, candidates, evidence, settings)
+    if not blocks:
+        # Nothing quotable came of the evidence (fragments that cannot be read alone): the question is not answered.
+        coverage = replace(coverage, covered=False, reason="evidence")
+        blocks = _declined(query, coverage, evidence, settings)
+    quoted = _quoted_texts(blocks)
+    row_ids = {row_id for block in blocks if isinstance(block, TableBlock) for row_id in block.result.row_ids}
+    passages = tuple(
+        Passage(hit.chunk.id, hit.chunk.kind, hit.chunk.section, hit.chunk.text, round(hit.score, 6), round(hit.similarity, 4),
+                hit.chunk.refs, tuple(s for s in hit.chunk.sentences if s in quoted or (hit.chunk.table, hit.chunk.row) in row_ids),
+                hit.chunk.cells, hit.chunk.ref)
+        for hit in hits
+    )
+    return Answer(reading.question, reading, tuple(blocks), coverage.covered, _citations(blocks, evidence.references),
+                  passages, table if coverage.covered else None)

@@ -1,0 +1,146 @@
+"""The library's front door: load once, then question (+ conversation) → Answer.
+
+The CLI and the Streamlit app are thin shells over `Assistant`. A question goes through the
+steps in order, each its own module: understand (the reading) → retrieve (passages) →
+evidence (candidate sentences) → abstain (covered or not) → answer (typed blocks).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import replace
+from typing import Sequence
+
+from . import lexical, retrieve, understand, vocabulary
+from .abstain import Assessor
+from .answer import Answer, compose
+from .config import Settings
+from .embed import BertQueryEncoder, Embedder, load_query_encoder
+from .errors import IndexProblem, QuestionRejected
+from .evidence import Evidence
+from .store import IndexStatus, current_build, index_status, read_index
+from .tableanswer import answer_table_query
+from .understand import Query, Turn
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """Normalise a user's input or refuse it with a sentence they can act on."""
+    if not isinstance(question, str):
+        raise QuestionRejected("A question must be text.")
+    text = unicodedata.normalize("NFKC", question)
+    # Control characters (and stray NULs from binary pastes) are not part of any question.
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise QuestionRejected("Please type a question.")
+    if len(text) > max_chars:
+        raise QuestionRejected(
+            f"That question is {len(text):,} characters long; please keep it under {max_chars:,} characters "
+            "(ask about one thing at a time)."
+        )
+    if not any(ch.isalnum() for ch in text):
+        raise QuestionRejected("Please type a question in words.")
+    return text
+
+
+def turn_of(answer: Answer) -> Turn:
+    """What a later question needs of this answer."""
+    table_query = answer.table.query if answer.table is not None else None
+    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references)
+
+
+class Assistant:
+    """Holds the model and the index; answers questions; switches to a new build between questions."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | BertQueryEncoder | None = None, strict: bool = False):
+        """`strict`: an out-of-date index is refused (for CI) instead of served with a warning."""
+        self.settings = settings
+        self.strict = strict
+        status = self._check()
+        self.embedder = embedder or load_query_encoder(settings.embed)
+        self._lock = threading.Lock()
+        self._load(status)
+
+    def _check(self) -> IndexStatus:
+        status = index_status(self.settings)
+        if not status.ok or (self.strict and status.stale):
+            raise IndexProblem(status.message)
+        return status
+
+    def _load(self, status: IndexStatus) -> None:
+        index = read_index(self.settings.index_dir)
+        if index.manifest.dimension != self.embedder.dimension:
+            raise IndexProblem(
+                f"The index was built with model '{index.manifest.model}' ({index.manifest.dimension} dimensions), "
+                f"not '{self.settings.embed.model}' ({self.embedder.dimension}); rebuild it with: reviewqa build"
+            )
+        evidence = Evidence(index)
+        # One assignment, so a question in flight keeps the build it started with.
+        self.loaded = (evidence, Assessor(evidence, self.settings.answer), status)
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.loaded[0]
+
+    @property
+    def status(self) -> IndexStatus:
+        """The index's state as checked when it was loaded: current, or out of date (served with a warning)."""
+        return self.loaded[2]
+
+    def reload_if_changed(self) -> bool:
+        """Switch to a newer build between questions; a damaged new build keeps the old one in use."""
+        if current_build(self.settings.index_dir) in (None, self.evidence.index.manifest.build_id):
+            return False
+        with self._lock:
+            try:
+                self._load(self._check())
+            except IndexProblem:
+                return False
+        return True
+
+    def query(self, reading: understand.Reading, abbreviations: dict[str, str]) -> Query:
+        """The reading with its words (expanded with the field's vocabulary) and its vectors, in one batch: the reading
+        as written (for passages), reworded (for sentences: abbreviations spelled out), and each part's, reworded."""
+        # A part alone often lacks its subject ("list the mechanisms"): it is embedded with its question around it.
+        texts = [reading.text, vocabulary.reworded(reading.text, abbreviations),
+                 *(vocabulary.reworded(f"{part} ({reading.text})", abbreviations) for part in reading.parts)]
+        vectors = self.embedder.encode(texts)
+        words = lambda text: tuple(lexical.tokenize(vocabulary.expand_query(text, abbreviations)))  # noqa: E731
+        parts = tuple(Query(reading, words(part), vector, vector) for part, vector in zip(reading.parts, vectors[2:]))
+        return Query(reading, words(reading.text), vectors[0], vectors[1], parts)
+
+    def write(self, answer: Answer):
+        """`answer` written by the configured model server, as a reviewqa.written.WrittenAnswerStream
+        (iterate for the text as it arrives, then .finish()); None when no server is configured."""
+        if not self.settings.llm.enabled:
+            return None
+        from .written import evidence_from_answer, write_answer  # only with a model server: it imports the openai client
+
+        return write_answer(evidence_from_answer(answer), self.settings.llm, self.embedder)
+
+    def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
+            kinds: frozenset[str] | None = None) -> Answer:
+        started = time.perf_counter()
+        settings = self.settings
+        question = clean_question(question, settings.answer.max_question_chars)
+        evidence, assessor, _ = self.loaded  # one build for the whole question, even if a reload happens meanwhile
+        reading = understand.read(question, history, evidence.references)
+        query = self.query(reading, evidence.abbreviations)
+        table = answer_table_query(reading.table, evidence.tables) if reading.table is not None else None
+        rows = set(table.row_ids) if table is not None else set()
+        pinned = frozenset(i for i, c in enumerate(evidence.index.chunks) if c.kind == "table_row" and (c.table, c.row) in rows)
+        hits = retrieve.search(query, evidence, settings.retrieval, k=k, kinds=kinds, pinned=pinned)
+        retrieved = time.perf_counter()
+        candidates = evidence.candidates(query, [hit.position for hit in hits[: settings.answer.passages]], settings.answer)
+        coverage = assessor.assess(query, hits, candidates)
+        answer = compose(query, hits, candidates, coverage, table, evidence, settings.answer)
+        done = time.perf_counter()
+        timings = {
+            "retrieve": round((retrieved - started) * 1000, 3),
+            "answer": round((done - retrieved) * 1000, 3),
+            "total": round((done - started) * 1000, 3),
+        }
+        return replace(answer, timings_ms=timings)

@@ -1,0 +1,187 @@
+"""The loaded index arranged for answering, once per build: the quotable sentences with their
+words, citations and section, the passages citing each reference, and the review's vocabulary.
+
+Retrieval ranks passages; answering quotes sentences. Both need the same facts about every
+sentence (its words, what it cites, whether it is administrative text), so they are computed
+here when an index is loaded rather than on every question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import lexical
+from .config import AnswerSettings
+from .records import Chunk, Reference, Table, expand_citations
+from .store import IndexData
+from .understand import ADMIN_SECTIONS, METHODS_SECTIONS, Query
+
+# The section gate of a sentence: administrative text is never quoted unless asked about by name;
+# the review's methods only when the question is about them.
+ADMIN, METHODS = "admin", "methods"
+_QUOTABLE_KINDS = ("prose", "abstract", "table_row")
+
+
+def asked_as(chunk: Chunk) -> str:
+    """The name under which a question asks for this passage's section ("— notes" under a table define abbreviations)."""
+    return "Abbreviations" if chunk.section.endswith("— notes") else chunk.section
+
+
+def section_gate(chunk: Chunk) -> str:
+    if chunk.kind == "prose" and asked_as(chunk) in ADMIN_SECTIONS:
+        return ADMIN
+    if chunk.kind == "prose" and chunk.section in METHODS_SECTIONS:
+        return METHODS
+    return ""
+
+
+def unasked_admin(chunk: Chunk, asked: frozenset[str]) -> bool:
+    """Administrative text the question does not ask about by name."""
+    return section_gate(chunk) == ADMIN and asked_as(chunk) not in asked
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A unit an answer may quote: a sentence of prose or of an abstract, or a whole table row."""
+
+    row: int  # its row in the index's sentence vectors
+    chunk: int  # position of its passage in the index
+    number: int  # its place in the passage
+    text: str
+    words: frozenset[str]  # lexical tokens
+    refs: tuple[int, ...]  # the references it cites (an abstract sentence: the work it belongs to)
+    gate: str  # "", ADMIN or METHODS
+
+
+def _sentence_refs(chunk: Chunk, text: str) -> tuple[int, ...]:
+    if chunk.kind == "abstract":
+        return (chunk.ref,) if chunk.ref else ()
+    if chunk.kind == "table_row":
+        return chunk.refs
+    return expand_citations(text)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    score: float
+    sentence: Sentence
+    similarity: float  # cosine with the question (abbreviations spelled out)
+    overlap: float  # IDF-weighted share of the question's words the sentence uses
+
+
+class Evidence:
+    """Everything answering needs about one loaded index."""
+
+    def __init__(self, index: IndexData):
+        self.index = index
+        self.references: dict[int, Reference] = {ref.number: ref for doc in index.documents for ref in doc.references}
+        self.tables: list[Table] = [table for doc in index.documents for table in doc.tables]
+        self.abbreviations: dict[str, str] = {k: v for doc in index.documents for k, v in doc.abbreviations.items()}
+        self.sentences: list[Sentence] = []
+        self.by_chunk: dict[int, list[Sentence]] = {}
+        row = 0
+        for position, chunk in enumerate(index.chunks):
+            for number, text in enumerate(chunk.sentences):
+                sentence = Sentence(row, position, number, text, frozenset(lexical.tokenize(text)),
+                                    _sentence_refs(chunk, text), section_gate(chunk))
+                self.sentences.append(sentence)
+                self.by_chunk.setdefault(position, []).append(sentence)
+                row += 1
+        document_frequency: dict[str, int] = {}
+        for sentence in self.sentences:
+            for word in sentence.words:
+                document_frequency[word] = document_frequency.get(word, 0) + 1
+        total = len(self.sentences) or 1
+        # Smoothed inverse document frequency over sentences: rare words weigh more in word overlap.
+        self.idf = {word: math.log(1 + total / count) for word, count in document_frequency.items()}
+        self._default_idf = math.log(1 + total)
+
+    @cached_property
+    def citing(self) -> dict[int, list[int]]:
+        """Reference number → positions of the passages (text, table rows, abstracts) that cite it."""
+        found: dict[int, list[int]] = {}
+        for position, chunk in enumerate(self.index.chunks):
+            if chunk.kind != "reference":
+                for ref in chunk.refs:
+                    found.setdefault(ref, []).append(position)
+        return found
+
+    @cached_property
+    def content_words(self) -> frozenset[str]:
+        """The words of what the review says (text, tables, abstracts), not of its bibliography: a term
+        that only occurs in a cited title is not something the review discusses."""
+        return frozenset(word for sentence in self.sentences if self.index.chunks[sentence.chunk].kind != "reference"
+                         for word in sentence.words)
+
+    @cached_property
+    def content_surface_words(self) -> frozenset[str]:
+        """Lower-cased words as written in what the review says (not its bibliography), for recognising typing slips
+        and parts of words."""
+        return frozenset(word for chunk in self.index.chunks if chunk.kind != "reference"
+                         for word in re.findall(r"[a-z]{4,}", chunk.text.lower()))
+
+    @cached_property
+    def author_names(self) -> frozenset[str]:
+        """Lower-cased names of the cited works' authors: a question may name any of them."""
+        return frozenset(word.lower() for reference in self.references.values()
+                         for word in re.findall(r"[^\W\d_]{3,}", reference.authors))
+
+    def weight(self, word: str) -> float:
+        return self.idf.get(word, self._default_idf)
+
+    def overlap(self, words: Iterable[str], sentence_words: frozenset[str]) -> float:
+        """IDF-weighted share of `words` that `sentence_words` contains."""
+        words = set(words)
+        total = sum(self.weight(word) for word in words)
+        return sum(self.weight(word) for word in words if word in sentence_words) / total if total else 0.0
+
+    def score(self, query: Query, sentences: Sequence[Sentence], lexical_weight: float) -> list[ScoredSentence]:
+        """Cosine with the question plus weighted word overlap, for each sentence; best first."""
+        if not sentences:
+            return []
+        rows = np.fromiter((s.row for s in sentences), dtype=np.int64, count=len(sentences))
+        similarities = self.index.sentence_vectors[rows] @ query.sentence_vector
+        scored = []
+        for sentence, similarity in zip(sentences, similarities):
+            overlap = self.overlap(query.tokens, sentence.words)
+            scored.append(ScoredSentence(float(similarity) + lexical_weight * overlap, sentence, float(similarity), overlap))
+        scored.sort(key=lambda item: -item.score)
+        return scored
+
+    def candidates(self, query: Query, positions: Sequence[int], settings: AnswerSettings) -> list[ScoredSentence]:
+        """The quotable sentences of the top passages at `positions` (best first), scored against the query, with a
+        small preference for higher-ranked passages; the review's methods count less unless asked about."""
+        asked = query.reading.asks_sections
+        # A section asked for by name ("who funded the review?") competes with all its sentences, and leads.
+        named = [i for i, chunk in enumerate(self.index.chunks) if chunk.kind == "prose" and asked_as(chunk) in asked]
+        ranks = {position: rank for rank, position in enumerate(positions)}
+        methods_asked = bool(set(METHODS_SECTIONS) & asked)
+        scored = []
+        for item in self.score(query, self.quotable(list(dict.fromkeys([*positions, *named])), asked), settings.lexical_weight):
+            bonus = settings.rank_prior / (1 + ranks.get(item.sentence.chunk, len(positions)))
+            if asked_as(self.index.chunks[item.sentence.chunk]) in asked:
+                bonus += settings.asked_section_bonus
+            if item.sentence.refs:
+                bonus += settings.cited_bonus  # between near-equals, the sentence a reader can check
+            penalty = settings.unasked_methods_penalty if item.sentence.gate == METHODS and not methods_asked else 0.0
+            scored.append(replace(item, score=item.score + bonus - penalty))
+        scored.sort(key=lambda item: -item.score)
+        return scored
+
+    def quotable(self, positions: Iterable[int], asked: frozenset[str]) -> list[Sentence]:
+        """Sentences of these passages an answer may quote: administrative text only when the question asks for it by name."""
+        found = []
+        for position in positions:
+            chunk = self.index.chunks[position]
+            if chunk.kind not in _QUOTABLE_KINDS:
+                continue
+            if unasked_admin(chunk, asked):
+                continue
+            found.extend(self.by_chunk.get(position, ()))
+        return found

@@ -1,0 +1,54 @@
+"""Words for BM25: one tokenizer shared by the index build and the query side."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import bm25s
+import Stemmer
+
+_WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# Function words that carry no evidence; field terms (cell, stem) are kept on purpose.
+STOPWORDS = frozenset(
+    "a an and are as at be been by can could did do does for from had has have how in into is it its of on or "
+    "that the their them these they this those to was were what when where which who whom why will with would "
+    "there than then also about any all".split()
+)
+
+
+# Plurals the stemmer leaves alone.
+_IRREGULAR = {"mice": "mouse", "testes": "testis", "testicles": "testis", "testicle": "testis", "men": "man", "women": "woman", "foetal": "fetal", "foetus": "fetus"}
+_VOWELS = set("aeiouy")
+
+
+def _normalise(word: str) -> str:
+    word = _IRREGULAR.get(word, word)
+    # Acronym plurals: MSCs → msc, BM-MSCs → bm-msc (no vowel before the s).
+    if len(word) > 2 and word.endswith("s") and not _VOWELS & set(word[:-1].split("-")[-1]):
+        word = word[:-1]
+    return word
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased stems; a hyphenated term counts as itself and as its parts (AT-MSC → at-msc, at, msc)."""
+    words: list[str] = []
+    for word in _WORD_RE.findall(text.lower().replace("’", "'")):
+        word = _normalise(word.removesuffix("'s"))
+        if word in STOPWORDS:
+            continue
+        words.append(word)
+        if "-" in word:
+            words.extend(_normalise(part) for part in word.split("-") if part and part not in STOPWORDS)
+    return _stemmer().stemWords(words)
+
+
+def build_bm25(texts: list[str]) -> bm25s.BM25:
+    index = bm25s.BM25()
+    index.index([tokenize(text) for text in texts], show_progress=False)
+    return index

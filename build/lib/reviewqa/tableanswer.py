@@ -1,0 +1,247 @@
+"""Table answers: the rows, counts and distinct values a table query asks for, with a summary line.
+
+Counting. The unit is the review's row. Rows of Tables 1–3 can cite several studies, so
+summaries give the rows and the number of distinct references they cite ("2 rows citing
+11 references"); Table 4 rows are trials (one CT code each; the review lists NCT02696889
+twice, and both rows count).
+
+Value counts. For "which countries", "by country" or "female vs male", the rows are counted
+per value of the column (a row with two values counts for both); values the question singles
+out come first, "most"/"fewest" order the rest, ties are named together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from .records import Table, TableRow
+from .tabledata import FIELD_COLUMNS, TypedTable, type_table
+from .tablequery import Condition, TableQuery
+
+@dataclass(frozen=True)
+class TableResult:
+    """The answer of one table query: the matched rows as printed, what they cite, and a summary line."""
+
+    name: str
+    tables: tuple[int, ...]
+    conditions: dict[str, Any]  # printed column (or field, across tables) → value(s) applied
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # cells as printed
+    row_ids: tuple[tuple[int, int], ...]  # (table, row index) of each row, to find its passage
+    row_refs: tuple[tuple[int, ...], ...]
+    count: int  # rows matched
+    refs: tuple[int, ...]  # distinct references of the matched rows, in row order
+    summary: str
+    value_counts: tuple[tuple[str, int], ...] = ()  # (value, rows) when values were asked, in the order to show
+    untestable: tuple[str, ...] = ()  # asked-for fields the table does not record
+    parts: tuple[TableResult, ...] = ()  # one result per table when several answer
+    query: TableQuery | None = None  # what was asked: the state a follow-up builds on
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(value for value, _ in self.value_counts)
+
+
+def _condition_value(condition: Condition) -> Any:
+    if condition.year_min is not None or condition.year_max is not None:
+        return condition.describe()
+    if condition.negated:
+        return {"none of": list(condition.values)}
+    if len(condition.values) == 1:
+        return condition.values[0]
+    return {"all of" if condition.match_all else "any of": list(condition.values)}
+
+
+def _tally(values: Iterable[tuple[str, ...]]) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for row_values in values:
+        for value in row_values:
+            counts[value] = counts.get(value, 0) + 1
+    order = {value: i for i, value in enumerate(counts)}
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], order[item[0]])))
+
+
+def _arranged(counts: Sequence[tuple[str, int]], query: TableQuery) -> tuple[tuple[str, int], ...]:
+    """Focus values first (with 0 when no row has them), then the rest; "fewest" reverses the order."""
+    found = dict(counts)
+    focus = tuple((value, found.get(value, 0)) for value in query.focus)
+    rest = tuple(item for item in counts if item[0] not in query.focus)
+    if query.order == "fewest":
+        rest = tuple(sorted(rest, key=lambda item: item[1]))
+    return focus + rest
+
+
+def _unique_refs(row_refs: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(ref for refs in row_refs for ref in refs))
+
+
+def _unit(tables: Sequence[int], count: int) -> str:
+    noun = "trial" if tuple(tables) == (4,) else "row"
+    return noun + "s" * (count != 1)
+
+
+def _size(table: int, count: int, refs: int) -> str:
+    if table == 4:
+        return f"{count} {_unit((4,), count)}"
+    return f"{count} {_unit((table,), count)} citing {refs} reference{'s' * (refs != 1)}"
+
+
+# Values named in one summary line; the rest are counted ("and 6 more"), and all are in the result's value counts.
+MAX_LISTED_VALUES = 8
+
+
+def _shown(value: str, column: str) -> str:
+    """A value as a reader names it: a bare phase number is "phase 2"."""
+    return f"phase {value}" if column == "phase" else value
+
+
+def _some(names: Sequence[str], joiner: str = ", ") -> str:
+    extra = len(names) - MAX_LISTED_VALUES
+    return joiner.join(names[:MAX_LISTED_VALUES]) + (f" and {extra} more" if extra > 0 else "")
+
+
+def _listed(items: Sequence[tuple[str, int]], column: str) -> str:
+    return _some([f"{_shown(value, column)} ({rows})" for value, rows in items])
+
+
+def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQuery, tables: Sequence[int],
+                   total: int, without: int) -> str:
+    """What the value counts say, most telling first: the extreme for "most"/"fewest", the focus values, or all."""
+    unit = _unit(tables, 2)
+    missing = f"; no {column} recorded: {without}" if without else ""
+    if not counts:
+        return f"no {column} recorded"
+    if query.order and not query.focus:
+        extreme = counts[0][1]
+        tied = [value for value, rows in counts if rows == extreme]
+        rest = counts[len(tied):]
+        verb = "has" if len(tied) == 1 else "have"
+        each = f"{extreme} of {total}" if len(tied) == 1 else f"{extreme} each, of {total}"
+        names = [_shown(value, column) for value in tied]
+        lead = f"{_some(names, ' and ') if len(names) <= 2 else _some(names)} {verb} the {query.order} {unit} by {column} ({each})"
+        return lead + (f"; then {_listed(rest, column)}" if rest else "") + missing
+    if query.focus:
+        focus, rest = counts[: len(query.focus)], counts[len(query.focus):]
+        shown = ", ".join(f"{_shown(value, column)} {rows} of {total}" for value, rows in focus)
+        return f"by {column}: {shown}" + (f" (others: {_listed(rest, column)})" if rest else "") + missing
+    return f"by {column}: {_listed(counts, column)}" + missing
+
+
+def _lower(name: str) -> str:
+    """'Recipient species' → 'recipient species'; acronyms ('MSC source', 'CT code') stay."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
+def _untestable_note(query: TableQuery, tables: Sequence[int]) -> str:
+    where = "Table " + ", ".join(map(str, tables)) if len(tables) == 1 else "Tables " + ", ".join(map(str, tables))
+    verb = "does" if len(tables) == 1 else "do"
+    return f" — {where} {verb} not record {' or '.join(query.untestable)}, so no row can match"
+
+
+def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
+    tested = [(c, FIELD_COLUMNS[c.field][table.number]) for c in query.conditions
+              if table.number in FIELD_COLUMNS.get(c.field, {})]
+    applied = {column: _condition_value(c) for c, column in tested}
+    described = "".join(f", {_lower(column)} {c.describe()}" for c, column in tested)
+    if query.untestable:
+        matched = []
+        reason = _untestable_note(query, (table.number,))
+    else:
+        matched = [row for row in table.rows if all(c.matches(row.column_values(column)) for c, column in tested)]
+        reason = ""
+    row_refs = tuple(row.refs for row in matched)
+    refs = _unique_refs(row_refs)
+    summary = f"{table.name}{described}: {_size(table.number, len(matched), len(refs))}{reason}"
+    value_counts: tuple[tuple[str, int], ...] = ()
+    values_column = FIELD_COLUMNS.get(query.values_field or "", {}).get(table.number)
+    if query.intent == "values" and values_column and not query.untestable:
+        value_counts = _arranged(_tally(row.categories(values_column) for row in matched), query)
+        without = sum(1 for row in matched if not row.column_values(values_column))
+        summary += "; " + _values_phrase(_lower(values_column), value_counts, query, (table.number,), len(matched), without)
+    return TableResult(
+        name=table.name, tables=(table.number,), conditions=applied, columns=table.columns,
+        rows=tuple(row.cells for row in matched), row_ids=tuple((row.table, row.index) for row in matched),
+        row_refs=row_refs, count=len(matched), refs=refs,
+        summary=summary + ".", value_counts=value_counts, untestable=query.untestable, query=query,
+    )
+
+
+def _combine(query: TableQuery, shown: Sequence[TableResult]) -> TableResult:
+    """Several tables answered at once: rows become (table, entry) pairs; the parts keep their own columns."""
+    conditions = {c.field: _condition_value(c) for c in query.conditions}
+    described = "".join(f", {c.field} {c.describe()}" for c in query.conditions)
+    count = sum(part.count for part in shown)
+    rows = tuple((f"Table {part.tables[0]}", "; ".join(f"{col}: {cell}" for col, cell in zip(part.columns, cells)))
+                 for part in shown for cells in part.rows)
+    row_refs = tuple(refs for part in shown for refs in part.row_refs)
+    each = "; ".join(f"Table {part.tables[0]}: {_size(part.tables[0], part.count, len(part.refs))}" for part in shown)
+    numbers = tuple(part.tables[0] for part in shown)
+    note = _untestable_note(query, numbers) if query.untestable else ""
+    summary = f"Tables {', '.join(map(str, numbers))}{described}: {count} rows ({each}){note}"
+    value_counts: tuple[tuple[str, int], ...] = ()
+    if query.intent == "values" and query.values_field:
+        merged: dict[str, int] = {}
+        for part in shown:
+            for value, rows_with in part.value_counts:
+                merged[value] = merged.get(value, 0) + rows_with
+        value_counts = _arranged(tuple(sorted(merged.items(), key=lambda item: -item[1])), query)
+        summary += "; " + _values_phrase(query.values_field, value_counts, query, numbers, count, 0)
+    return TableResult(
+        name=" + ".join(part.name for part in shown), tables=numbers, conditions=conditions,
+        columns=("Table", "Entry"), rows=rows, row_ids=tuple(row_id for part in shown for row_id in part.row_ids),
+        row_refs=row_refs, count=count, refs=_unique_refs(row_refs),
+        summary=summary + ".", value_counts=value_counts, parts=tuple(shown), query=query,
+    )
+
+
+def answer_table_query(query: TableQuery, tables: Sequence[Table]) -> TableResult:
+    """The rows, count or distinct values a query asks for, from the review's parsed tables."""
+    by_number = {table.number: table for table in tables}
+    chosen = [type_table(by_number[n]) for n in query.tables if n in by_number]
+    if not chosen:
+        described = ", ".join(f"{c.field} {c.describe()}" for c in query.conditions)
+        return TableResult(
+            name="No table", tables=(), conditions={c.field: _condition_value(c) for c in query.conditions},
+            columns=(), rows=(), row_ids=(), row_refs=(), count=0, refs=(),
+            summary=f"No table of the review records all of: {described or 'these conditions'}.", query=query,
+        )
+    parts = [_answer_one(query, table) for table in chosen]
+    shown = [part for part in parts if part.count] or parts
+    return shown[0] if len(shown) == 1 else _combine(query, shown)
+
+
+def quoted_rows(table: Table, rows: Sequence[TableRow]) -> TableResult:
+    """Rows of one table that an answer quotes (not the result of a table query)."""
+    row_refs = tuple(row.refs for row in rows)
+    refs = _unique_refs(row_refs)
+    return TableResult(
+        name=table.name, tables=(table.number,), conditions={}, columns=table.columns,
+        rows=tuple(tuple(value for _, value in row.cells) for row in rows), row_ids=tuple((row.table, row.index) for row in rows),
+        row_refs=row_refs, count=len(rows), refs=refs, summary=f"{table.name}: {_size(table.number, len(rows), len(refs))}.",
+    )
+
+
+def to_json(result: TableResult) -> dict:
+    data: dict[str, Any] = {
+        "name": result.name,
+        "conditions": result.conditions,
+        "columns": list(result.columns),
+        "rows": [list(cells) for cells in result.rows],
+        "count": result.count,
+        "tables": list(result.tables),
+        "refs": list(result.refs),
+        "row_refs": [list(refs) for refs in result.row_refs],
+        "row_ids": [list(row_id) for row_id in result.row_ids],
+        "summary": result.summary,
+    }
+    if result.value_counts:
+        data["values"] = list(result.values)
+        data["value_counts"] = dict(result.value_counts)
+    if result.untestable:
+        data["untestable"] = list(result.untestable)
+    if result.parts:
+        data["parts"] = [to_json(part) for part in result.parts]
+    if result.query is not None:
+        data["query"] = result.query.to_dict()
+    return data

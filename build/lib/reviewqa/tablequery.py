@@ -1,0 +1,526 @@
+"""Table questions: what a question asks of Tables 1–4, as a typed query.
+
+Prose is the default. A question is a table question only when it asks for rows, a
+count or the values of a column ("which countries…", "trials by country", "female vs
+male trials", "which source is used most?") of something the tables record: a mention
+of a table, or conditions and a study type that a table can test. A question asking for
+an explanation, an overview or the review's judgement ("why…", "summarize…", "which
+source does the review suggest?") is not a table question, whatever values it names.
+
+Conditions are the vocabulary's values a question mentions (longest match, case-
+insensitive, except short upper-case acronyms such as "US", "UC", "RA", "ED"). A value
+after "not", "except", "other than", "excluding", "outside", "without"… is negated, and
+so are the values joined to it ("excluding umbilical cord and Wharton's jelly"). Two
+values of one column joined by "vs"/"versus"/"compared with", or "by <column>",
+"per <column>", ask for the count of rows per value of that column (the focus values
+first); "most", "fewest", "least"… order those counts.
+
+Choosing tables. Study-type words pick tables ("in vitro" → 1, 2; "in vivo"/"animal" → 3;
+"trial"/"clinical" → 4; "Table 3" → 3). Each table also implies some conditions: Table 1
+is male (the in vitro arm of azoospermia therapy), Table 2 female, Table 3 male azoospermia
+models, Table 4 human. In Table 3 a species is the recipient ("in rats") unless the words
+make it the donor ("from rats", "rat MSCs"); "follicular fluid" is the inducer unless
+followed by "MSCs"/"stem". A table that cannot test every condition is left out. When the
+question names a table (or a study type) that cannot test a condition, the answer is empty
+and says why ("Table 3 does not record country"); when no named table can, and none was
+named, it is not a table question.
+
+Follow-ups build on the previous query (the state): a value of a column already
+constrained replaces it ("and in guinea pigs?"); "which of them…", "only…" narrow; a
+yes/no question about "those"/"them" with a value ("are those autologous?") counts the
+previous rows by that value's column; "what sources did they use?" asks for a column of
+the previous rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
+from .records import TABLE_LABELS
+from .tabledata import FIELD_COLUMNS, MULTI_VALUED, TABLE_IMPLIES
+from .lexical import STOPWORDS
+from .vocabulary import GROUPS, QUESTION_WORDS, VOCABULARY, is_acronym, matcher, normalise_spelling
+
+
+@dataclass(frozen=True)
+class Condition:
+    """field ∈ values (any, or all when match_all; none when negated), a year range for Date, or no value recorded."""
+
+    field: str
+    values: tuple[str, ...] = ()
+    match_all: bool = False
+    year_min: int | None = None
+    year_max: int | None = None
+    negated: bool = False
+    unrecorded: bool = False  # the row records nothing in the field ("ND")
+
+    def matches(self, row_values: Sequence[str]) -> bool:
+        if self.unrecorded:
+            return not row_values
+        if self.values:
+            hits = [value in row_values for value in self.values]
+            if self.negated:
+                return not any(hits)
+            if not (all(hits) if self.match_all else any(hits)):
+                return False
+        if self.year_min is not None or self.year_max is not None:
+            years = [int(value) for value in row_values if value.isdigit()]
+            low = self.year_min if self.year_min is not None else -1
+            high = self.year_max if self.year_max is not None else 10_000
+            return bool(years) and all(low <= year <= high for year in years)
+        return True
+
+    def describe(self) -> str:
+        """The test as a phrase after the column name: "= Rat", "≠ China", "= BMP4 and Retinoic acid", "≥ 2019"."""
+        if self.unrecorded:
+            return "not recorded"
+        if self.values:
+            if self.negated:
+                return "≠ " + " or ".join(self.values)
+            return "= " + (" and " if self.match_all else " or ").join(self.values)
+        if self.year_min == self.year_max:
+            return f"= {self.year_min}"
+        if self.year_max is None:
+            return f"≥ {self.year_min}"
+        if self.year_min is None:
+            return f"≤ {self.year_max}"
+        return f"= {self.year_min}–{self.year_max}"
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "values": list(self.values), "match_all": self.match_all,
+                "year_min": self.year_min, "year_max": self.year_max, "negated": self.negated, "unrecorded": self.unrecorded}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Condition:
+        return cls(str(data["field"]), tuple(map(str, data.get("values", ()))), bool(data.get("match_all", False)),
+                   data.get("year_min"), data.get("year_max"), bool(data.get("negated", False)),
+                   bool(data.get("unrecorded", False)))
+
+
+INTENTS = ("rows", "count", "values")
+ORDERS = ("", "most", "fewest")
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """What a question asks of the tables. It is also the state a follow-up builds on."""
+
+    tables: tuple[int, ...]  # the tables to answer from, in order
+    conditions: tuple[Condition, ...] = ()
+    intent: str = "rows"  # one of INTENTS
+    values_field: str | None = None  # the field whose values are listed and counted (intent "values")
+    untestable: tuple[str, ...] = ()  # condition fields the chosen tables do not record: nothing can match
+    focus: tuple[str, ...] = ()  # values of values_field the question singles out ("female vs male", "are those autologous?")
+    order: str = ""  # one of ORDERS: the value counts ordered for "most" / "fewest"
+
+    def to_dict(self) -> dict:
+        return {"tables": list(self.tables), "conditions": [c.to_dict() for c in self.conditions],
+                "intent": self.intent, "values_field": self.values_field, "untestable": list(self.untestable),
+                "focus": list(self.focus), "order": self.order}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TableQuery:
+        intent = data.get("intent", "rows")
+        order = data.get("order", "")
+        return cls(tuple(int(t) for t in data.get("tables", ())),
+                   tuple(Condition.from_dict(c) for c in data.get("conditions", ())),
+                   intent if intent in INTENTS else "rows", data.get("values_field"),
+                   tuple(map(str, data.get("untestable", ()))), tuple(map(str, data.get("focus", ()))),
+                   order if order in ORDERS else "")
+
+
+# The state of a table conversation is simply the last query answered.
+TableState = TableQuery
+
+# Study-type words → tables.
+_STUDY_TYPES: tuple[tuple[re.Pattern, tuple[int, ...]], ...] = (
+    (re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*"), (1, 2)),
+    (re.compile(r"\bin[ -]vivo\b|\banimals?\b|\bpre-?clinical\b"), (3,)),
+    (re.compile(r"\bclinical\b|\btrials?\b|\bnct\d*|\bpatients\b|\bregistered\b"), (4,)),
+)
+_TABLE_MENTION = re.compile(r"\btables?\s+([1-4])\b")
+_CLINICAL_TABLE = re.compile(r"\bclinical[- ]trials? table\b")
+
+_STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
+_COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
+# "How many" counts the tables' rows only when what follows is a study noun ("how many busulfan rat models"),
+# not people or cells ("how many men…", "how many MSCs were injected").
+_HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b")
+_ROWS = re.compile(rf"\b(?:which|what|any)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b|^(?:list|show|give|find|display|tabulate)\b"
+                   r"|\bwhich of (?:those|them|these)\b")
+_FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|of which|what about|how about|same)\b|^(?:and|but|only|now|or)\b")
+_ANAPHOR = re.compile(r"\b(?:those|them|these|they|ones)\b")
+# A yes/no question about the previous rows ("are those autologous?", "were any of them in China?").
+_YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they)\b")
+# Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
+_JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?)\b")
+# Asking for an explanation or an overview: prose, whatever values the question names.
+_PROSE_ASK = re.compile(r"\b(?:overview|summar\w*|explain\w*|describe|mechanisms?|how (?:do|does|did|can|could|is|are|were)"
+                        r"|what (?:does|did) the review (?:say|report|find|show)|tell me about|role of|evidence)\b")
+_QUESTION_START = re.compile(r"^(?:who|whom|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could"
+                             r"|should|would|will|has|have|had|tell|explain|describe|summari[sz]e)\b")
+
+# Field nouns for "which countries", "what species", "how many inducers", "by country".
+_VALUE_NOUNS: tuple[tuple[str, str], ...] = (
+    ("country", r"countr(?:y|ies)|nations?"),
+    ("donor species", r"donor species|donors"),
+    # "which animals" names the column; "which animal models" is a study noun.
+    ("species", r"recipient species|species|hosts?|recipients?|animals?(?!\s+(?:models?|studies|study|experiments?|works?))"),
+    ("inducer", r"inducers?|inducing (?:factors|agents)|induction methods?|scaffolds?|differentiation factors"),
+    ("source", r"(?:cell |tissue |msc |mscs? )?sources?|tissues?"),
+    # Bare "models" is a study noun ("how many animal models…" counts rows), not a field noun.
+    ("model", r"modell?ing(?: methods?)?|(?:injury|disease|azoospermia) models?|models? of (?:azoospermia|injury|infertility)"),
+    ("transplantation", r"transplantation(?: types?)?|transplant types?"),
+    ("therapeutic", r"therapeutics?|therapeutic forms?"),
+    ("phase", r"phases?"),
+    ("stage", r"stages?|status(?:es)?"),
+    ("disease", r"diseases?|conditions|indications|syndromes?|disorders"),
+    ("date", r"years?|dates?"),
+    ("age", r"(?:source )?ages?"),
+    ("sex", r"sex(?:es)?|genders?"),
+)
+_NOUN_GROUPS = "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(_VALUE_NOUNS))
+# "which countries", "how many inducers", "the most common source" (a superlative names the column too).
+_VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|fewest|least \w+)\s+(?:\S+\s+){0,2}?(?P<noun>"
+                     + _NOUN_GROUPS + r")\b")
+_GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b")
+# Fields specific enough to the tables that asking for their values is a table question by itself.
+_TABLE_SPECIFIC_FIELDS = {"inducer", "model", "transplantation", "therapeutic", "phase", "stage", "donor species"}
+_MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|top)\b")
+_FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b")
+_VERSUS = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against)\s*$")
+_VERSUS_WITH_CUE = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,)\s*$")
+_COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution)\b")
+
+# A negation cue a few words before a value: "not in China", "other than bone marrow", "did not use busulfan".
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|non|no|never|except|excluding|exclude|excluded|other than|apart from|besides|outside(?: of)?|without"
+    r"|but not|rather than|instead of)\b|n't)(?:\s+\S+){0,2}\s*[-\s]?$")
+_NEGATION_WORDS = re.compile(r"\b(?:n't|not|non|no|never|except|excluding|exclude|other than|apart from|besides|outside|without)\b")
+_JOINED = re.compile(r"^\s*(?:,|and|or|nor|&|/|,\s*and|,\s*or)\s*$")
+
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_PHASE = re.compile(r"\bphases?\s*(?P<a>iv|i{1,3}|[1-4])(?:\s*(?P<sep>/|&|,|-|and|or)\s*(?:phase\s*)?(?P<b>iv|i{1,3}|[1-4]))?\b")
+_YEAR_RANGE = re.compile(r"\bbetween\s+(?P<a>(?:19|20)\d\d)\s+and\s+(?P<b>(?:19|20)\d\d)\b")
+_YEAR = re.compile(r"\b(?P<op>in|during|from|since|after|before|until|by|through)\s+(?P<year>(?:19|20)\d\d)\b"
+                   r"|\b(?P<year2>(?:19|20)\d\d)\s+(?P<op2>or later|onwards|or earlier)\b")
+# Words around a species that make it the donor of the cells rather than the recipient.
+_DONOR_BEFORE = re.compile(r"(?:\bfrom|\bdonor)\s+$")
+# Words after a term that make it the cells' source ("follicular fluid MSCs", not the inducer).
+_SOURCE_AFTER = re.compile(r"^(?:-derived|\s+(?:msc|mscs|mesenchymal|stem)\b)")
+_SOURCE_LABELS = {term.label for term in VOCABULARY if term.vocabulary == "source"}
+_DONOR_AFTER = re.compile(r"^(?:-derived|\s+(?:msc|mscs|mesenchymal|stem|cells?|donors?|bone|adipose|umbilical|amni\w*|wharton\w*|urine|fetal|adult)\b)")
+
+
+# Spellings too common in questions to mean the value ("stem cells" is not the therapeutic "Cell").
+_NOT_IN_QUESTIONS = {"Cell"}
+
+
+def _question_pairs() -> Iterable[tuple[str, tuple[str, tuple[str, ...]]]]:
+    # Phases are bare numbers: they are read by _PHASE ("phase 1/2"), not as vocabulary.
+    for term in (t for t in VOCABULARY if t.vocabulary != "phase"):
+        for spelling in (*(s for s in term.spellings if s not in _NOT_IN_QUESTIONS), *term.synonyms):
+            meaning = (term.vocabulary, (term.label,))
+            yield spelling, meaning
+            if not is_acronym(spelling) and not spelling[-1].isdigit():
+                yield spelling + "s", meaning
+    yield from GROUPS.items()
+
+
+_QUESTION_MATCHER = matcher(_question_pairs())
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A value of the vocabulary named in a question, where it stands and whether it is negated."""
+
+    field: str
+    labels: tuple[str, ...]
+    start: int
+    end: int
+    negated: bool = False
+
+
+def mentions(text: str) -> list[Mention]:
+    """Vocabulary mentions in a question, longest first at each word start, with negation marked."""
+    lowered = text.lower()
+    found: list[Mention] = []
+    position = 0
+    while position < len(text):
+        if position == 0 or not text[position - 1].isalnum():
+            match = _QUESTION_MATCHER.match_at(text, lowered, position)
+            if match:
+                end, (vocabulary, labels) = match
+                found.append(Mention(vocabulary, labels, position, end))
+                position = end
+                continue
+        position += 1
+    return _with_negation(text, found)
+
+
+def _with_negation(text: str, found: list[Mention]) -> list[Mention]:
+    """Mark a mention negated when a cue stands just before it, or when it is joined to a negated one."""
+    lowered = text.lower()
+    marked: list[Mention] = []
+    for i, mention in enumerate(found):
+        gap_start = found[i - 1].end if i else 0
+        gap = lowered[gap_start:mention.start]
+        negated = bool(_NEGATION_BEFORE.search(gap)) or (
+            i > 0 and marked[-1].negated and marked[-1].field == mention.field and bool(_JOINED.match(gap)))
+        marked.append(replace(mention, negated=negated))
+    return marked
+
+
+def _species_field(text: str, mention: Mention) -> str:
+    before, after = text[: mention.start].lower(), text[mention.end:].lower()
+    if _DONOR_BEFORE.search(before) or _DONOR_AFTER.match(after):
+        return "donor species"
+    return "species"
+
+
+def _field_of(text: str, mention: Mention) -> tuple[str, Mention]:
+    """The condition field a mention tests: species split into donor and recipient; a source term before "MSCs" is a source."""
+    name = _species_field(text, mention) if mention.field == "species" else mention.field
+    if mention.labels[0] in _SOURCE_LABELS and _SOURCE_AFTER.match(text[mention.end:].lower()):
+        return "source", replace(mention, labels=mention.labels[:1])
+    return name, mention
+
+
+def _joined_by_and(text: str, mentions: Sequence[Mention]) -> bool:
+    gaps = [text[a.end:b.start].lower() for a, b in zip(mentions, mentions[1:])]
+    return any(re.search(r"\b(?:and|with|plus|both)\b", gap) for gap in gaps) and not any(" or " in f" {gap} " for gap in gaps)
+
+
+def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
+    """Mentions of one field set against each other: "female vs male", or "autologous or allogeneic" in a
+    question that compares ("compare…", "breakdown…")."""
+    gaps = [text[a.end:b.start].lower() for a, b in zip(mentions, mentions[1:])]
+    pattern = _VERSUS_WITH_CUE if compare else _VERSUS
+    return bool(gaps) and all(pattern.match(gap) for gap in gaps)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    conditions: list[Condition]
+    compared: tuple[str, tuple[str, ...]] | None  # (field, values) set against each other
+
+
+def _conditions(text: str, found: Sequence[Mention], compare: bool) -> _Reading:
+    by_field: dict[tuple[str, bool], list[Mention]] = {}
+    for mention in found:
+        name, mention = _field_of(text, mention)
+        by_field.setdefault((name, mention.negated), []).append(mention)
+    conditions, compared = [], None
+    for (name, negated), group in by_field.items():
+        labels = tuple(dict.fromkeys(label for mention in group for label in mention.labels))
+        if not negated and len(labels) > 1 and compared is None and _versus(text, group, compare):
+            compared = (name, labels)
+            continue
+        match_all = not negated and name in MULTI_VALUED and len(group) > 1 and _joined_by_and(text, group)
+        conditions.append(Condition(name, labels, match_all, negated=negated))
+    phase = _PHASE.search(text.lower())
+    if phase:
+        phases = tuple(dict.fromkeys(_ROMAN.get(p, p) for p in (phase["a"], phase["b"]) if p))
+        negated = bool(_NEGATION_BEFORE.search(text.lower()[: phase.start()]))
+        conditions.append(Condition("phase", phases, match_all=len(phases) > 1 and phase["sep"] != "or" and not negated,
+                                    negated=negated))
+    conditions.extend(_year_conditions(text.lower()))
+    return _Reading(conditions, compared)
+
+
+def _year_conditions(text: str) -> list[Condition]:
+    span = _YEAR_RANGE.search(text)
+    if span:
+        return [Condition("date", year_min=int(span["a"]), year_max=int(span["b"]))]
+    match = _YEAR.search(text)
+    if not match:
+        return []
+    op, year = (match["op"], int(match["year"])) if match["op"] else (match["op2"], int(match["year2"]))
+    low, high = {
+        "in": (year, year), "during": (year, year), "from": (year, None), "since": (year, None),
+        "or later": (year, None), "onwards": (year, None), "after": (year + 1, None),
+        "before": (None, year - 1), "until": (None, year), "by": (None, year), "through": (None, year),
+        "or earlier": (None, year),
+    }[op]
+    return [Condition("date", year_min=low, year_max=high)]
+
+
+_NO_VALUE = r"(?:no data|unknown|not (?:recorded|reported|given|stated|specified|known)|missing|unspecified|nd)"
+
+
+def _unrecorded_conditions(text: str) -> list[Condition]:
+    """"trials with no data on cell source", "where the phase is unknown": rows that record nothing in that column."""
+    found = []
+    for i, (name, pattern) in enumerate(_VALUE_NOUNS):
+        if re.search(rf"\b{_NO_VALUE}\s+(?:on|for|about|in|of)?\s*(?:the\s+)?(?:cell\s+|msc\s+)?(?:{pattern})\b", text) or \
+                re.search(rf"\b(?:{pattern})\s+(?:is\s+|was\s+|are\s+|were\s+)?{_NO_VALUE}\b", text):
+            found.append(Condition(name, unrecorded=True))
+    return found
+
+
+# Words of a keyword query the tables can account for besides their values, study types and column names.
+_TABLE_WORDS = frozenset("stem cell cells msc mscs mesenchymal stromal therapy therapies treatment treated germ male female "
+                         "human humans derived used using use with without".split())
+
+
+def _unaccounted_words(lowered: str, found: Sequence[Mention]) -> list[str]:
+    """Words of a keyword query that no table records ("FSH cutoff in NOA patients": fsh, cutoff)."""
+    text = _masked(lowered, found)
+    for pattern in (*(p for p, _ in _STUDY_TYPES), _TABLE_MENTION, _CLINICAL_TABLE, re.compile(rf"\b{_STUDY_NOUN}\b"),
+                    re.compile(_NOUN_GROUPS), re.compile(_NO_VALUE), _PHASE, _YEAR, _NEGATION_WORDS):
+        text = pattern.sub(" ", text)
+    return [w for w in re.findall(r"[a-z][a-z'-]{2,}", text)
+            if w not in QUESTION_WORDS and w not in STOPWORDS and w not in _TABLE_WORDS]
+
+
+def _masked(text: str, found: Sequence[Mention]) -> str:
+    """The text with vocabulary mentions blanked, so "which adipose tissue studies" names no field."""
+    for mention in found:
+        text = text[: mention.start] + "_" * (mention.end - mention.start) + text[mention.end:]
+    return text
+
+
+def _noun_field(match: re.Match | None) -> str | None:
+    if not match:
+        return None
+    return next(name for i, (name, _) in enumerate(_VALUE_NOUNS) if match[f"f{i}"])
+
+
+def _values_field(text: str, found: Sequence[Mention]) -> str | None:
+    """The field named by "which countries", "what species", "trials by country"…"""
+    masked = _masked(text, found)
+    return _noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked))
+
+
+def _study_tables(text: str) -> tuple[int, ...]:
+    mentioned = [int(n) for n in _TABLE_MENTION.findall(text)]
+    if _CLINICAL_TABLE.search(text):
+        mentioned.append(4)
+    if mentioned:
+        return tuple(sorted(set(mentioned)))
+    chosen = {table for pattern, tables in _STUDY_TYPES if pattern.search(text) for table in tables}
+    return tuple(sorted(chosen))
+
+
+def _can_test(table: int, condition: Condition) -> bool | None:
+    """True/False when the table can test the condition (by column or by what it implies); None when it cannot."""
+    if table in FIELD_COLUMNS.get(condition.field, {}):
+        return True
+    implied = TABLE_IMPLIES.get(table, {}).get(condition.field)
+    if implied is None:
+        return None
+    return condition.matches((implied,))
+
+
+def _choose_tables(candidates: tuple[int, ...], conditions: Sequence[Condition], values_field: str | None,
+                   explicit: bool) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The tables to answer from, and the condition fields none of them records (study type given only)."""
+    needed = list(conditions)
+    if values_field:
+        # The asked-for column must be a column of the table, not merely implied by it.
+        candidates = tuple(t for t in candidates if t in FIELD_COLUMNS.get(values_field, {})) or (candidates if explicit else ())
+    testing_all = tuple(t for t in candidates if all(_can_test(t, c) for c in needed))
+    if testing_all or not explicit:
+        return testing_all, ()
+    # The study type named tables that lack a field: answer from them, emptily, and say which field.
+    chosen = tuple(t for t in candidates if all(_can_test(t, c) is not False for c in needed))
+    untestable = tuple(dict.fromkeys(c.field for c in needed if any(_can_test(t, c) is None for t in chosen)))
+    if values_field and any(t not in FIELD_COLUMNS.get(values_field, {}) for t in chosen):
+        untestable += (values_field,)
+    return chosen, untestable
+
+
+def _merge(previous: Sequence[Condition], new: Sequence[Condition]) -> tuple[Condition, ...]:
+    """A follow-up's condition on a field replaces the previous one on that field ("what about in mice?")."""
+    replaced = {c.field for c in new}
+    return tuple(c for c in previous if c.field not in replaced) + tuple(new)
+
+
+def _intent(lowered: str, values_field: str | None) -> str | None:
+    if values_field:  # "how many countries" asks for the countries, counted
+        return "values"
+    if _COUNT.search(lowered):
+        return "count"
+    if _ROWS.search(lowered):
+        return "rows"
+    return None
+
+
+def _order(lowered: str) -> str:
+    if _FEWEST.search(lowered):
+        return "fewest"
+    if _MOST.search(lowered):
+        return "most"
+    return ""
+
+
+def parse_table_question(question: str, state: TableState | None = None) -> TableQuery | None:
+    """The table query a question asks, or None when it is not a table question."""
+    text = normalise_spelling(question).rstrip("?.! ")
+    lowered = text.lower()
+    found = mentions(text)
+    compare = bool(_COMPARE.search(lowered))
+    reading = _conditions(text, found, compare)
+    conditions = reading.conditions + _unrecorded_conditions(lowered)
+    study_tables = _study_tables(lowered)
+    values_field = _values_field(lowered, found)
+    focus: tuple[str, ...] = ()
+    if reading.compared:  # "female vs male trials": rows per value of that column
+        values_field, focus = reading.compared
+    order = _order(lowered) if values_field else ""
+    intent = _intent(lowered, values_field)
+    mentions_table = bool(_TABLE_MENTION.search(lowered) or _CLINICAL_TABLE.search(lowered))
+    has_subject = bool(conditions or study_tables or focus)
+
+    if state is not None and _is_follow_up(lowered, intent, has_subject):
+        return _follow_up(lowered, state, conditions, study_tables, intent, values_field, focus, order)
+    if _JUDGEMENT.search(lowered) and not mentions_table:
+        return None
+    if _PROSE_ASK.search(lowered) and not mentions_table and intent not in ("count", "values"):
+        return None
+    if intent == "count" and "how many" in lowered and not (_HOW_MANY_ROWS.search(lowered) or mentions_table):
+        return None
+    keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered) \
+        and not _unaccounted_words(lowered, found)
+    # A comparison is the tables' only when it compares studies, trials or rows ("female vs male trials");
+    # "compare adipose and bone marrow MSCs" asks the review's text.
+    studies = bool(study_tables or mentions_table or re.search(rf"\b{_STUDY_NOUN}\b", lowered))
+    if focus and not studies:
+        return None
+    is_table_question = mentions_table or bool(focus) or (
+        intent is not None
+        and (has_subject or (intent == "values" and values_field in _TABLE_SPECIFIC_FIELDS))
+        and (intent != "count" or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or mentions_table)
+    ) or (keyword_query and conditions and (study_tables or len(conditions) > 1))
+    if not is_table_question:
+        return None
+    explicit = bool(study_tables)
+    tables, untestable = _choose_tables(study_tables or tuple(TABLE_LABELS), conditions, values_field, explicit)
+    if not tables:
+        return None  # no table records what is asked: the prose answers
+    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order)
+
+
+def _is_follow_up(lowered: str, intent: str | None, has_subject: bool) -> bool:
+    return bool(_FOLLOW_UP.search(lowered)) or (intent is not None and not has_subject and len(lowered.split()) <= 6)
+
+
+def _follow_up(lowered: str, state: TableState, conditions: list[Condition], study_tables: tuple[int, ...],
+               intent: str | None, values_field: str | None, focus: tuple[str, ...], order: str) -> TableQuery | None:
+    """A question read against the previous table query."""
+    if not (intent or conditions or study_tables or values_field):
+        return None
+    if _YES_NO_ABOUT_THEM.match(lowered) and conditions and not values_field:
+        # "are those autologous?": the previous rows counted by the column of the value asked about.
+        asked = conditions[-1]
+        conditions = conditions[:-1]
+        intent, values_field, focus = "values", asked.field, asked.values
+    merged = list(_merge(state.conditions, conditions))
+    if intent is None:
+        intent, values_field, focus, order = state.intent, state.values_field, focus or state.focus, order or state.order
+    tables, untestable = _choose_tables(study_tables or state.tables, merged, values_field, explicit=True)
+    if not tables:
+        return None
+    return TableQuery(tables, tuple(merged), intent, values_field, untestable, focus, order)

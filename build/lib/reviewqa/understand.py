@@ -1,0 +1,314 @@
+"""Question understanding: one typed reading of a question, in its conversation, before retrieval.
+
+A `Reading` says what kind of answer the question wants (its intent), what it names
+(cited works, trial codes, table conditions, the things it compares), which parts of
+the review it asks about by name (funding, authors, methods…), and how a follow-up
+reads with the turns before it. Retrieval and answering act on the reading; neither
+parses the question again.
+
+Intents, tested in this order:
+  trial        names a registered trial code ("NCT02041910 status")
+  reference    names a cited work: "ref 57", "[57]", "reference 57", "Sherif et al.",
+               "Karimaghani 2018", "Scadden's 2006 paper"
+  rows, count, compare
+               a table question (see tablequery): rows, a count, or counts per value
+  limitations  gaps, limitations, risks, drawbacks, pros and cons, what is missing
+  summary      summarize, overview, conclusions, main findings
+  compare      two things set against each other in prose ("adipose vs bone marrow MSCs")
+  fact         everything else: a fact or a definition
+Whether the review covers the question at all is decided after retrieval (abstain.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .records import CITATION_RE, TRIAL_CODE_RE, Reference, expand_citations
+from .tablequery import TableQuery, mentions, parse_table_question
+from .vocabulary import normalise_spelling
+
+INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
+# Asking for the review's judgement: its recommendations answer ("which source does the review suggest?").
+JUDGEMENT = re.compile(r"\b(?:best|better|suggest\w*|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising)\b")
+_TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
+
+# "ref 57", "refs 57 and 58", "reference no. 57", "citation 57", "#57"
+_REF_NUMBERS = re.compile(r"\b(?:refs?|references?|citations?|cited work)\.?\s*(?:no\.?|number|nr\.?|#)?\s*"
+                          r"(\d{1,3}(?:\s*(?:,|and|&|or)\s*\d{1,3})*)\b|#(\d{1,3})\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
+_ET_AL = re.compile(r"\bet\.?\s*al\b|\band colleagues\b|\band co-?workers\b", re.IGNORECASE)
+# A surname used as the name of a work: "Scadden's paper", "Dyce porcine skin paper", "the study by Sherif".
+_WORK_OF = re.compile(r"^(?:'s|’s)\b|^(?:\s+\S+){0,3}?\s+(?:paper|study|article|work|group|lab|team|report)\b")
+_LOOK_UP_WORDS = 6  # a question this short that starts with a surname is a look-up of that author's work
+_WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review)\s+(?:by|of|from)\s+$", re.IGNORECASE)
+
+_LIMITATIONS = re.compile(
+    r"\b(?:limitations?|limits|gaps?|missing|lacks?|lacking|weakness(?:es)?|drawbacks?|disadvantages?|downsides?|cons"
+    r"|risks?|risky|dangers?|dangerous|safety|safe|concerns?|challenges?|problems?|caveats?|shortcomings?|open questions?"
+    r"|unknowns?|unanswered|future (?:research|directions?|studies|work)|what (?:is|are) (?:still )?(?:needed|missing)"
+    r"|still needed|not yet|side effects?|complications?|harms?)\b")
+_PROS_AND_CONS = re.compile(r"\bpros?\b.*\bcons?\b|\badvantages?\b.*\b(?:disadvantages?|drawbacks?|risks?)\b"
+                            r"|\bbenefits?\b.*\b(?:risks?|harms?|drawbacks?)\b")
+_SUMMARY = re.compile(
+    r"\b(?:summar\w*|overview|overall|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
+    r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
+    r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
+    r"|what is (?:the |this )?(?:review|paper|article) about)\b")
+# A procedure asked step by step is told from the passage that describes it, not answered in one sentence.
+_PROCEDURE = re.compile(
+    r"\b(?:walk (?:me )?through|step[- ]by[- ]step|steps|procedures?|process of|how to"
+    r"|how (?:is|are|was|were|do you|does one) (?:\w+ ){0,3}?(?:harvested|isolated|collected|obtained|prepared|processed|diagnosed|performed|done))\b")
+_COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|differ(?:ence|ences|ent|s)?\b|better|worse"
+                      r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|contrast)\b")
+# Study strands of the review, for summaries: (label, words that ask for it, sections that hold it).
+STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
+    ("In vitro", re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*|\bcell culture\b|\blab(?:oratory)? studies\b"),
+     ("In vitro studies on MSC and spermatogenesis",)),
+    ("Animal models", re.compile(r"\bin[ -]vivo\b|\banimals?\b|\bpre-?clinical\b|\brodents?\b|\bmice\b|\brats?\b|\bmouse\b"),
+     ("MSC therapy in animal model of azoospermia",)),
+    ("Human studies", re.compile(r"\bhumans?\b|\bclinical\b|\btrials?\b|\bpatients?\b|\bmen\b|\bpeople\b"),
+     ("MSC therapy of azoospermia patients",)),
+)
+
+# Parts of the review a question can ask about by name; otherwise they are not quoted (see abstain/answer).
+ADMIN_SECTIONS: dict[str, re.Pattern] = {
+    "Abbreviations": re.compile(r"\b(?:abbreviations?|acronyms?|stands? for|short for|meaning of)\b"),
+    "Acknowledgments": re.compile(r"\backnowledg\w*"),
+    "Authors' contributions": re.compile(r"\b(?:contribut\w*|who (?:wrote|drafted|edited|designed|conceived|reviewed))\b"),
+    "Funding": re.compile(r"\b(?:fund\w*|financ\w*|sponsor\w*|grants?|paid for|money)\b"),
+    "Availability of data and materials": re.compile(r"\b(?:data availability|availab\w* of (?:the )?data|raw data|materials)\b"),
+    "Declarations › Ethics approval and consent to participate": re.compile(r"\b(?:ethic\w*|consent)\b"),
+    "Consent for publication": re.compile(r"\bconsent\b"),
+    "Competing interests": re.compile(r"\b(?:competing|conflicts? of interest|conflicting interests?)\b"),
+    "Title": re.compile(r"\b(?:title|who (?:are|were) the authors|who wrote|written by|authors? of (?:the|this) (?:review|paper|article)"
+                        r"|first author|when was (?:it|the review|this review|the paper) published|which journal)\b"),
+}
+METHODS_SECTIONS: tuple[str, ...] = ("Methods › Focused question", "Search and study selection")
+_ASKS_METHODS = re.compile(
+    r"\b(?:search(?:ed|es|ing)?|databases?|google scholar|clinicaltrials\.gov|key ?words?|inclusion|exclusion|exclud\w*"
+    r"|criteria|study selection|methodology|focused question|research question|languages?|english"
+    r"|systematic(?:ally)?|(?:the |this )?review'?s? (?:methods?|aims?|goals?|objectives?|purpose|question)"
+    r"|(?:methods?|aims?|goals?|objectives?|purpose) of (?:the|this) review|try(?:ing)? to answer"
+    r"|question (?:of|does|did) (?:the|this) review)\b")
+
+_FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or|then|so)\b[\s,]*",
+                              re.IGNORECASE)
+_ANAPHOR = re.compile(r"\b(?:it|its|they|them|their|those|these|this|that|one|ones|he|she|his|her|such)\b", re.IGNORECASE)
+_FOLLOW_UP_MAX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, as understanding needs it."""
+
+    question: str
+    reading: str = ""  # how it was read, when that differed from the question
+    table_query: TableQuery | None = None  # the table query it was answered with
+    references: tuple[int, ...] = ()  # the cited works it was about
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Turn:
+        """From a --jsonl history entry: {"question": …} or a whole earlier answer object; a bad part is ignored."""
+        table = raw.get("table") if isinstance(raw.get("table"), dict) else {}
+        query = raw.get("table_query") or table.get("query")
+        try:
+            table_query = TableQuery.from_dict(query) if isinstance(query, dict) else None
+        except (KeyError, TypeError, ValueError):
+            table_query = None
+        references = raw.get("references") if isinstance(raw.get("references"), list) else []
+        reading = raw.get("reading", raw.get("interpreted_as", ""))
+        return cls(str(raw.get("question", "")), str(reading or ""), table_query,
+                   tuple(n for n in references if isinstance(n, int)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "reading": self.reading,
+                "table_query": self.table_query.to_dict() if self.table_query else None, "references": list(self.references)}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a question asks, read once before retrieval."""
+
+    question: str  # as typed (cleaned)
+    text: str  # as read in its conversation: what retrieval searches for
+    intent: str  # one of INTENTS
+    table: TableQuery | None = None  # the table query, for rows / count / compare-by-column questions
+    references: tuple[int, ...] = ()  # cited works it names
+    trial_codes: tuple[str, ...] = ()
+    sides: tuple[str, ...] = ()  # the things a prose comparison sets against each other
+    strands: tuple[str, ...] = ()  # study strands a summary is about (In vitro, Animal models, Human studies)
+    pros_and_cons: bool = False
+    procedure: bool = False  # asked step by step ("walk me through…"): told from the one passage that describes it
+    parts: tuple[str, ...] = ()  # the questions a compound question asks ("… and how often is no cause found?")
+    explanation: bool = False  # asks how or why: answered in a few sentences rather than one
+    asks_sections: frozenset[str] = frozenset()  # administrative or methods sections asked about by name
+
+    @property
+    def follow_up(self) -> bool:
+        return self.text != self.question
+
+
+@dataclass(frozen=True)
+class Query:
+    """A reading with what retrieval and answering compare against: its words and its vectors."""
+
+    reading: Reading
+    tokens: tuple[str, ...]  # lexical tokens of the reading, expanded with the field's vocabulary
+    vector: np.ndarray = field(repr=False)  # the reading as written (compared with passages)
+    sentence_vector: np.ndarray = field(repr=False)  # the reading with abbreviations spelled out (compared with sentences)
+    parts: tuple[Query, ...] = ()  # one query per part of a compound question
+
+
+# Asking how or why something happens (not "how many", "how much", "how long"): an explanation.
+_EXPLANATION = re.compile(r"^(?:how (?!many|much|long|often|old|soon)|why\b)|\b(?:explain|describe|mechanisms?|in what way)\b",
+                          re.IGNORECASE)
+
+# Where a compound question joins its parts: "… and how often…", "…? list the…".
+_PART_JOIN = re.compile(r"\?\s+(?=\w)|\s+and\s+(?=(?:how|what|which|where|why|when|who|whom|is|are|was|were|does|do|did|can)\b)",
+                        re.IGNORECASE)
+_PART_MIN_WORDS = 2
+
+
+def question_parts(text: str) -> tuple[str, ...]:
+    """The parts of a compound question, when it has more than one."""
+    parts = [part.strip(" ?.") for part in _PART_JOIN.split(text)]
+    parts = [part for part in parts if len(part.split()) >= _PART_MIN_WORDS]
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+def trial_codes(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(code.upper() for code in TRIAL_CODE_RE.findall(text)))
+
+
+def _numbered_references(text: str, known: Mapping[int, Reference]) -> list[int]:
+    numbers: list[int] = []
+    for match in _REF_NUMBERS.finditer(text):
+        numbers += [int(n) for n in re.findall(r"\d{1,3}", match.group(1) or match.group(2))]
+    stripped = text.strip().rstrip("?.!")
+    # A bracketed marker counts when the question is mostly that marker ("[57]", "what is [57]?").
+    for match in CITATION_RE.finditer(text):
+        if len(stripped) - (match.end() - match.start()) <= 20:
+            numbers += list(expand_citations(match.group(0)))
+    return [n for n in dict.fromkeys(numbers) if n in known]
+
+
+def _authored_references(text: str, known: Mapping[int, Reference]) -> list[int]:
+    """Works named by first author: with a year, "et al.", a possessive or "the study by …"; or a bare name."""
+    lowered = text.lower()
+    years = {int(y) for y in _YEAR.findall(text)}
+    words = re.findall(r"[^\W\d_]+", text)
+    found: list[int] = []
+    by_surname: dict[str, list[Reference]] = {}
+    for reference in known.values():
+        surname = reference.first_author
+        if len(surname) >= 3:
+            by_surname.setdefault(surname.lower(), []).append(reference)
+    for surname, references in by_surname.items():
+        for match in re.finditer(rf"\b{re.escape(surname)}\b", lowered):
+            after, before = lowered[match.end():], lowered[: match.start()]
+            opens = not before.strip() and len(words) <= _LOOK_UP_WORDS
+            named = (bool(years) or bool(_ET_AL.search(after[:12])) or bool(_WORK_OF.match(after))
+                     or bool(_WORK_BY_BEFORE.search(before)) or opens)
+            if not named:
+                continue
+            dated = [r for r in references if r.year in years]
+            found += [r.number for r in (dated or references)]
+    return list(dict.fromkeys(found))
+
+
+def named_references(text: str, known: Mapping[int, Reference]) -> tuple[int, ...]:
+    """Cited works a question names, by number or by first author."""
+    return tuple(dict.fromkeys(_numbered_references(text, known) + _authored_references(text, known)))
+
+
+def asked_sections(text: str) -> frozenset[str]:
+    lowered = text.lower()
+    asked = {section for section, pattern in ADMIN_SECTIONS.items() if pattern.search(lowered)}
+    if _ASKS_METHODS.search(lowered):
+        asked.update(METHODS_SECTIONS)
+    return frozenset(asked)
+
+
+def _sides(text: str) -> tuple[str, ...]:
+    """What a prose comparison compares: vocabulary values named in the question, or the words around "vs"."""
+    named = tuple(dict.fromkeys(label for mention in mentions(text) for label in mention.labels))
+    if len(named) >= 2:
+        return named
+    split = re.split(r"\s+(?:vs\.?|versus|compared (?:to|with)|or|and|than)\s+", text, maxsplit=1, flags=re.IGNORECASE)
+    if len(split) == 2:
+        left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", split[0], flags=re.IGNORECASE).strip(" ?.,")
+        right = re.sub(r"\s+(?:in|for|as|when|regarding)\b.*$", "", split[1], flags=re.IGNORECASE).strip(" ?.,")
+        if left and right:
+            return (left, right)
+    return named
+
+
+def _strands(text: str) -> tuple[str, ...]:
+    lowered = text.lower()
+    return tuple(label for label, pattern, _ in STRANDS if pattern.search(lowered))
+
+
+def read_follow_up(question: str, history: Sequence[Turn]) -> str:
+    """A short follow-up ("and in rats?", "which one is the most serious?") is read with the question before it."""
+    if not history:
+        return question
+    words = re.findall(r"\w+", question)
+    start = _FOLLOW_UP_START.match(question)
+    if len(words) > _FOLLOW_UP_MAX_WORDS or not (start or _ANAPHOR.search(question)):
+        return question
+    previous = history[-1].reading or history[-1].question
+    rest = question[start.end():] if start else question
+    rest = rest.strip().rstrip(" ?.!")
+    return f"{previous.rstrip(' ?.!')} — {rest}?" if rest else previous
+
+
+def _table_state(history: Sequence[Turn]) -> TableQuery | None:
+    """The table query the conversation has reached: each turn's own, or its question read again in context."""
+    state = None
+    for turn in history:
+        state = turn.table_query or parse_table_question(turn.question, state)
+    return state
+
+
+def read(question: str, history: Sequence[Turn], references: Mapping[int, Reference]) -> Reading:
+    """The reading of a cleaned question in its conversation."""
+    question = normalise_spelling(question)
+    codes = trial_codes(question)
+    named = named_references(question, references)
+    previous = history[-1] if history else None
+    if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
+            and len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS:
+        named = previous.references  # "what did they find?" after a question about a cited work
+    asks = asked_sections(question)
+    if codes:
+        return Reading(question, question, "trial", trial_codes=codes, references=named, asks_sections=asks)
+    if named:
+        return Reading(question, question, "reference", references=named, asks_sections=asks)
+    state = _table_state(history)
+    table = parse_table_question(question, state)
+    if table is not None:
+        # A table follow-up ("and in rats?") is also read with the question before it: that is what retrieval finds
+        # passages for, and what the reader is shown it was taken to mean.
+        follows = state is not None and table != parse_table_question(question)
+        text = read_follow_up(question, history) if follows else question
+        return Reading(question, text, _TABLE_INTENTS[table.intent], table=table, asks_sections=asks)
+    text = read_follow_up(question, history)
+    lowered = text.lower()
+    if _PROS_AND_CONS.search(lowered):
+        return Reading(question, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks)
+    if _LIMITATIONS.search(lowered):
+        return Reading(question, text, "limitations", asks_sections=asks)
+    if _PROCEDURE.search(lowered):
+        return Reading(question, text, "summary", procedure=True, asks_sections=asks)
+    if _SUMMARY.search(lowered):
+        return Reading(question, text, "summary", strands=_strands(text), asks_sections=asks)
+    if _COMPARE.search(lowered):
+        sides = _sides(question)
+        if len(sides) >= 2:
+            return Reading(question, text, "compare", sides=sides, asks_sections=asks)
+    return Reading(question, text, "fact", asks_sections=asks, parts=question_parts(question),
+                   explanation=bool(_EXPLANATION.search(question)))

@@ -1,0 +1,104 @@
+"""Abstention: what puts a question out of scope, and what the reply declining it says (real index, real model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewqa.abstain import gives_figure_for, has_figure, salient_words
+from reviewqa.answer import Notice, Prose
+from reviewqa.render import to_json, to_markdown
+
+
+@pytest.fixture(scope="module")
+def assessor(assistant):
+    return assistant.loaded[1]
+
+
+def test_salient_words_leave_out_how_a_question_is_asked():
+    assert salient_words("Can you please explain what the review says about letrozole dose?") == ["letrozole", "dose"]
+    assert salient_words("Ghasemzadeh-Hasankolaei 2012 oocyte-like cells") == ["ghasemzadeh", "hasankolaei", "oocyte", "cells"]
+
+
+@pytest.mark.parametrize("text, figure", [
+    ("sperm is found about 50% of cases [20]", True),
+    ("up to one in six of married couples", True),
+    ("intratesticular injections of CD34/CD133 BM-MSCs [12]", False),  # digits of names and markers are no figures
+    ("(2) MSCs can reduce factors that lead to infertility [127];", False),
+])
+def test_figures_are_quantities_not_names_markers_or_list_numbers(text, figure):
+    assert has_figure(text) is figure
+
+
+def test_the_figure_must_be_of_the_kind_asked_for():
+    assert gives_figure_for("what percent of infertile men have NOA", "NOA accounts for about 10% of infertility cases")
+    assert not gives_figure_for("what percent of infertile men have NOA", "the three layers of in vitro studies")
+    assert gives_figure_for("how many couples cant conceive", "up to one in six of married couples failing to conceive")
+    assert not gives_figure_for("how many MSCs were injected per testis", "the three layers of in vitro studies")
+
+
+@pytest.mark.parametrize("word, rarity", [
+    ("letrozole", "technical"),
+    ("embolization", "technical"),
+    ("fda", "technical"),  # typed in capitals below
+    ("sclerosis", "uncommon"),
+    ("cargo", "everyday"),
+    ("diffrence", "everyday"),  # a slip of a common word
+])
+def test_how_rare_a_missing_word_is(assessor, word, rarity):
+    assert assessor.rarity(word, {"fda"}) == rarity
+
+
+@pytest.mark.parametrize("word", ["lipo", "suction", "diagnosed", "ghasemzadeh", "hasankolai", "azoosperma"])
+def test_parts_relatives_names_and_slips_of_the_reviews_words_are_known(assessor, word):
+    assert assessor.is_known(word)
+
+
+@pytest.mark.parametrize("word", ["letrozole", "endometriosis", "intravenous"])
+def test_words_the_review_never_uses_are_not_known(assessor, word):
+    assert not assessor.is_known(word)
+
+
+def test_a_near_domain_question_is_declined_naming_what_is_not_covered(assistant):
+    answer = assistant.ask("letrozole dose for endometriosis?")
+    assert not answer.covered and answer.citations == ()
+    assert isinstance(answer.blocks[0], Notice) and "letrozole" in answer.blocks[0].text and "endometriosis" in answer.blocks[0].text
+    assert to_json(answer)["covered"] is False and to_json(answer)["intent"] == "out_of_scope"
+
+
+@pytest.mark.parametrize("question", [
+    "what is the capital of peru",
+    "python list comprehension example",
+    "CRISPR treatment for sickle cell disease",
+    "is MSC therapy for infertility FDA approved",
+])
+def test_off_domain_and_near_domain_questions_are_declined(assistant, question):
+    assert not assistant.ask(question).covered
+
+
+def test_unreported_outcomes_in_people_quote_the_reviews_own_statement(assistant):
+    answer = assistant.ask("were any babies born after stem cell treatment in azoospermic men?")
+    assert not answer.covered
+    closest = next(block for block in answer.blocks if isinstance(block, Prose))
+    assert "no studies have been published" in closest.quotes[0].text
+
+
+def test_a_trials_results_are_not_reported_and_its_row_is_shown(assistant):
+    answer = assistant.ask("what sperm retrieval rate did NCT02041910 report")
+    text = to_markdown(answer)
+    assert not answer.covered and "does not report sperm retrieval" in text and "Recruiting" in text
+
+
+def test_a_quantity_the_review_does_not_give_is_declined(assistant):
+    assert not assistant.ask("how many MSCs were injected per testis in the human azoospermia trials").covered
+
+
+@pytest.mark.parametrize("question", [
+    "what share of infertility is purely due to the man",  # everyday words the review does not use
+    "what cargo do MSC exosomes carry",
+    "Does NOA respond to medication?",
+    "How can obesity distort testosterone and estradiol results in infertile men?",  # lab results, not treatment outcomes
+    "exclusion criteria of the review",  # a section asked for by name
+    "who funded this review",
+])
+def test_in_scope_questions_in_other_words_are_answered(assistant, question):
+    assert assistant.ask(question).covered

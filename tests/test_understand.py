@@ -1,0 +1,144 @@
+"""Question understanding: one reading per question, from the real review's references (no index needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewqa.understand import Turn, asked_sections, named_references, question_parts, read, read_follow_up
+
+
+@pytest.fixture(scope="module")
+def references(review):
+    return {reference.number: reference for reference in review.references}
+
+
+@pytest.mark.parametrize("question, numbers", [
+    ("what is ref 57", (57,)),
+    ("[57]", (57,)),
+    ("reference 57?", (57,)),
+    ("refs 57 and 58", (57, 58)),
+    ("Sherif 2018", (132,)),
+    ("what did Zuk et al find", (38,)),
+    ("Scadden's 2006 Nature paper", (26,)),
+    ("Dyce porcine skin paper", (117,)),
+    ("matsumoto lipoaspirate study", (52,)),
+])
+def test_cited_works_are_named_by_number_or_author(references, question, numbers):
+    assert named_references(question, references) == numbers
+    assert read(question, (), references).intent == "reference"
+
+
+@pytest.mark.parametrize("question", [
+    "Who first described mesenchymal stem cells?",  # a person, not a look-up of their paper
+    "What did Friedenstein prove about the bone marrow?",
+    "What is the ratio of MSCs to total cells in fat [40]? I read 1:30 somewhere",  # a marker inside a longer question
+    "Reference values of FSH in NOA",
+])
+def test_questions_mentioning_names_or_markers_are_not_look_ups(references, question):
+    assert named_references(question, references) == ()
+
+
+def test_reference_numbers_that_do_not_exist_are_not_named(references):
+    assert named_references("ref 400", references) == ()
+
+
+def test_trial_codes_make_a_trial_look_up(references):
+    reading = read("is nct02041910 still recruiting?", (), references)
+    assert reading.intent == "trial" and reading.trial_codes == ("NCT02041910",)
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("Which animal models used busulfan?", "rows"),
+    ("How many trials are in Egypt?", "count"),
+    ("female vs male trials", "compare"),
+    ("compare adipose and bone marrow MSCs", "compare"),
+    ("what gaps does the review point out?", "limitations"),
+    ("pros and cons of MSC therapy", "limitations"),
+    ("summarize the animal evidence", "summary"),
+    ("walk me through how adipose MSCs are harvested", "summary"),
+    ("What is the success rate of TESE-ICSI in men with NOA?", "fact"),
+])
+def test_intents(references, question, intent):
+    assert read(question, (), references).intent == intent
+
+
+@pytest.mark.parametrize("question", [
+    "give me an overview of the human studies",  # "human" is not a species filter in an overview
+    "What does the review say about MSC therapy for azoospermia in men?",  # disease and sex named in passing
+    "How do MSCs help women with premature ovarian failure?",
+])
+def test_prose_questions_naming_table_values_are_not_table_questions(references, question):
+    assert read(question, (), references).table is None
+
+
+def test_a_prose_comparison_keeps_both_sides(references):
+    assert read("is adipose tissue better than bone marrow as an MSC source?", (), references).sides[:2] == (
+        "Adipose tissue", "Bone marrow")
+
+
+def test_summaries_name_the_strands_asked_for(references):
+    assert read("summarize the animal evidence", (), references).strands == ("Animal models",)
+    assert read("summarize the review", (), references).strands == ()
+
+
+@pytest.mark.parametrize("question, section", [
+    ("who funded this review", "Funding"),
+    ("what does SSF stand for", "Abbreviations"),
+    ("which databases did the authors search", "Search and study selection"),
+    ("any conflicts of interest?", "Competing interests"),
+])
+def test_sections_asked_for_by_name(question, section):
+    assert section in asked_sections(question)
+
+
+@pytest.mark.parametrize("question", [
+    "methods used to induce MSCs into male germ cells in vitro",  # the studies' methods, not the review's
+    "what did the authors of the cited studies find about exosomes",
+])
+def test_content_questions_ask_for_no_administrative_section(question):
+    assert not asked_sections(question) & {"Funding", "Authors' contributions", "Search and study selection"}
+
+
+def test_compound_questions_are_split_into_parts():
+    assert question_parts("What are the main causes of male infertility and how often is no cause found?") == (
+        "What are the main causes of male infertility", "how often is no cause found")
+    assert question_parts("how do MSCs repair the testis? list the mechanisms") == (
+        "how do MSCs repair the testis", "list the mechanisms")
+    assert question_parts("Which sources and species were used?") == ()
+
+
+def test_explanations_and_quantities_are_told_apart(references):
+    assert read("How do MSC exosomes help restore spermatogenesis?", (), references).explanation
+    assert not read("How many couples fail to conceive?", (), references).explanation
+
+
+def test_a_short_follow_up_is_read_with_the_previous_question():
+    history = [Turn("what are the main risks of MSC therapy?")]
+    assert read_follow_up("which one is the most serious?", history) == \
+        "what are the main risks of MSC therapy — which one is the most serious?"
+    assert read_follow_up("What is the WHO definition of infertility?", history) == "What is the WHO definition of infertility?"
+
+
+def test_table_follow_ups_replace_a_value_and_read_as_a_whole(references):
+    first = read("Which animal models used hamsters?", (), references)
+    follow = read("and in guinea pigs?", [Turn(first.question, table_query=first.table)], references)
+    species = next(c for c in follow.table.conditions if c.field == "species")
+    assert species.values == ("Guinea pig",) and "hamsters" in follow.text
+
+
+def test_pronoun_follow_up_counts_the_previous_rows_by_a_column(references):
+    first = read("which clinical trials are in Jordan?", (), references)
+    follow = read("are those autologous?", [Turn(first.question, table_query=first.table)], references)
+    assert follow.table.values_field == "transplantation" and follow.table.focus == ("Autotransplant",)
+    assert [c.values for c in follow.table.conditions] == [("Jordan",)]
+
+
+def test_a_follow_up_about_a_cited_work_keeps_the_work(references):
+    reading = read("what model did they use?", [Turn("Sherif 2018", references=(132,))], references)
+    assert reading.intent == "reference" and reading.references == (132,)
+
+
+def test_a_turn_survives_json_and_ignores_a_malformed_table_state():
+    turn = Turn.from_dict({"question": "x", "table": {"query": {"tables": "not a list of numbers"}}})
+    assert turn.question == "x" and turn.table_query is None
+    assert Turn.from_dict(Turn("q", "read as", None, (5,)).to_dict()) == Turn("q", "read as", None, (5,))
