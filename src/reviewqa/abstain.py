@@ -89,6 +89,7 @@ class Coverage:
     best: float = 0.0  # score of the best quotable sentence
     coverage: float = 0.0  # share of the salient words the subject's passages use
     unreported: str = ""  # what a look-up asks that the review does not record ("results", "pregnancy rate")
+    everyday_missing: tuple[str, ...] = ()  # the other missing words: everyday wording, named with the rest in a decline
 
 
 def asks_quantity(text: str) -> bool:
@@ -291,7 +292,8 @@ class Assessor:
         many_missing = bool(words) and len(missing) / len(words) > self.settings.max_missing
 
         def result(reason: str = "", shown: tuple[str, ...] = missing, unreported: str = "") -> Coverage:
-            return Coverage(not reason, shown, reason, best, best_score, coverage, unreported)
+            return Coverage(not reason, shown, reason, best, best_score, coverage, unreported,
+                            tuple(w for w in missing if w not in shown))
 
         rarity = {w: self.rarity(w, capitals) for w in missing}
         technical = tuple(w for w in missing if rarity[w] == "technical")

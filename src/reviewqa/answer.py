@@ -52,6 +52,11 @@ _RISK_CUES = re.compile(r"\b(?:risks?|tumor\w*|tumour\w*|fibrosis|proinflammator
 _ADVANTAGE_CUES = re.compile(r"\b(?:advantages?|easier|safer|promising|popular|preferable|ideal|low immunogenicity|free from"
                              r"|comparable|efficient|suggest|high (?:differentiation|proliferative)|availability|unlimited)\b",
                              re.IGNORECASE)
+_ASKS_WHY = re.compile(r"^why\b|\bwhy (?:do|does|did|is|are|can|can't|cannot|was|were|would|should)\b|\bfor what reason\b")
+_GIVES_REASON = re.compile(r"\b(?:because|due to|since|owing to|as a result|therefore|thus|hence|made it|lack of|so that)\b",
+                           re.IGNORECASE)
+_ASKS_WHEN = re.compile(r"^when\b|\bwhen (?:was|were|did|is|are)\b|\bwhat year\b|\bhow long ago\b")
+_GIVES_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b", re.IGNORECASE)
 # What marks a sentence as a comparison ("AT-MSCs are easier and safer to obtain than BM-MSCs").
 _COMPARES = re.compile(r"\b(?:than|whereas|while|comparable|similar|unlike|compared|versus|vs|more|less|better|worse|"
@@ -233,13 +238,10 @@ def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
         start = sentence.number
         while start > 0 and (_LIST_ITEM.match(siblings[start].text) or siblings[start - 1].text.endswith(";")):
             start -= 1
-        end = sentence.number
-        while end + 1 < len(siblings) and siblings[end].text.endswith(";"):
-            end += 1
         if not _LIST_OPENER.search(siblings[start].text):
             return []  # the list began in another passage: its items cannot be read here
         # The list's opening clause brings the whole list; one of its items, the opening clause (what the list is of).
-        return siblings[start:end + 1] if sentence.number == start else [siblings[start], sentence]
+        return _list_from(siblings[start], evidence) if sentence.number == start else [siblings[start], sentence]
     group = [sentence]
     if _LEANS_ON_PREVIOUS.match(sentence.text) and (sentence.number == 0 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number - 1].text)):
         return []  # what it leans on is in another passage, or leans on something further back
@@ -249,6 +251,26 @@ def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
                                                 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
         group.append(siblings[sentence.number + 1])
     return group
+
+
+def _list_from(opening: Sentence, evidence: Evidence) -> list[Sentence]:
+    """A numbered list cut at its semicolons, from its opening clause to its last item, followed into the next passage
+    of the same section when the list runs on past its passage (passages overlap: repeated clauses are skipped)."""
+    items, seen = [opening], {opening.text}
+    position, number = opening.chunk, opening.number + 1
+    while items[-1].text.endswith(";"):
+        siblings = evidence.by_chunk.get(position, [])
+        if number >= len(siblings):
+            following = evidence.index.chunks[position + 1] if position + 1 < len(evidence.index.chunks) else None
+            if following is None or following.section != evidence.index.chunks[position].section:
+                break
+            position, number = position + 1, 0
+            continue
+        if siblings[number].text not in seen:
+            items.append(siblings[number])
+            seen.add(siblings[number].text)
+        number += 1
+    return items
 
 
 def _prose_and_rows(chosen: Sequence[Sentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
@@ -286,9 +308,11 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     if asks_quantity(query.reading.text):
         # "What share…", "how many…": a sentence giving a figure answers; one without a figure rarely does.
         candidates = _favouring(candidates, has_figure, settings.figure_bonus)
-    if JUDGEMENT.search(query.reading.text.lower()):
-        # "Which source is best?": the review's own recommendation answers.
-        candidates = _favouring(candidates, _RECOMMENDS.search, settings.figure_bonus)
+    lowered = query.reading.text.lower()
+    for asks, answers in ((JUDGEMENT, _RECOMMENDS), (_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE)):
+        if asks.search(lowered):
+            # "Which source is best?" is answered by a recommendation, "why…?" by a reason, "when…?" by a date.
+            candidates = _favouring(candidates, answers.search, settings.figure_bonus)
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
     if candidates and not _is_row(evidence, candidates[0].sentence):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
@@ -520,7 +544,9 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
             blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
         return blocks
     elif coverage.missing:
-        text = f"The review does not discuss {_joined(coverage.missing, 'or')}."
+        # Every word the review does not use, as the question has them ("quantum or entanglement").
+        words = [w for w in salient_words(reading.question) if w in coverage.missing or w in coverage.everyday_missing]
+        text = f"The review does not discuss {_joined(words or list(coverage.missing), 'or')}."
     elif coverage.reason == "quantity":
         text = "The review gives no figure for this."
     elif subject:
