@@ -41,7 +41,7 @@ from .evidence import Evidence, ScoredSentence, asked_as
 from .records import CITATION_RE
 from .retrieve import Hit
 from .understand import Query
-from .vocabulary import QUESTION_WORDS, aliases
+from .vocabulary import QUESTION_WORDS, aliases, english_zipf, one_letter_off
 
 # Questions about MSC treatment of people: its outcomes are what the review says no study has reported.
 _HUMAN_STUDY = re.compile(r"\b(?:trials?|clinical|patients?|humans?|men|women|people|couples?|children|kids|babies|offspring)\b")
@@ -58,8 +58,11 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
                              r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
 # Asking for a quantity: the answer needs a number.
-_QUANTITY = re.compile(r"\b(?:how (?:many|much|long|often|soon)|what (?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage)"
+_QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon)|"
+                       r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
+# Where a clause starts: the question's start, or after a full stop, question mark, comma, semicolon, colon or dash.
+_CLAUSE_START = re.compile(r"[.?!,;:—–]\s*|\s+-\s+")
 # A number standing for a quantity: not the digits inside a name like CD34 or NCT02041910.
 _NUMBER = re.compile(r"(?<![\w/-])\d+(?:[.,]\d+)?(?:\s*(?:%|percent))?(?![\w/])|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
                      r"half|third|quarter|dozen|hundreds?|thousands?)\b")
@@ -93,7 +96,9 @@ class Coverage:
 
 
 def asks_quantity(text: str) -> bool:
-    return bool(_QUANTITY.search(text.lower()))
+    """The question (or one of its clauses) asks for a figure: "how many…", "what percentage…" — not "…change how
+    many stem cells you get", which asks whether, not how much."""
+    return any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(text.lower().strip()))
 
 
 def has_figure(text: str) -> bool:
@@ -172,23 +177,6 @@ def _common_prefix(a: str, b: str) -> int:
     return length
 
 
-def _one_letter_off(word: str) -> set[str]:
-    """Spellings one edit away (deleted, swapped, replaced or inserted letter)."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
-
-
-@lru_cache(maxsize=4096)
-def english_zipf(word: str) -> float:
-    """How common a word is in English, on the Zipf scale (≈ log10 of uses per billion words; 0 when unseen).
-    wordfreq loads its list on first use, so questions that need no look-up never pay for it."""
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "en")
-
-
 class Assessor:
     """Decides coverage for one loaded index (its vocabulary computed once)."""
 
@@ -196,45 +184,49 @@ class Assessor:
         self.evidence = evidence
         self.settings = settings
         self._aliases = aliases(evidence.abbreviations)
+        self._matches: dict[str, frozenset[str]] = {}
         self._by_length: dict[tuple[str, int], list[str]] = {}
-        for word in evidence.content_surface_words | evidence.author_names:
+        for word in evidence.content_surface_words:
             self._by_length.setdefault((word[0], len(word)), []).append(word)
         self._by_stem_prefix: dict[str, list[str]] = {}
         for stem in evidence.content_words:
             if len(stem) >= _FAMILY_PREFIX:
                 self._by_stem_prefix.setdefault(stem[:_FAMILY_PREFIX], []).append(stem)
 
-    def _alternatives(self, word: str) -> set[str]:
-        return set(_stems(word)) | self._aliases.get(word, frozenset())
+    def matches(self, word: str) -> frozenset[str]:
+        """The stems of the review's words a question word stands for: its own, the review terms users mean by it,
+        and the review words it is a part, relative or typing slip of ("lipo" → liposuction, lipoaspirate;
+        "tretment" → treatment). Empty when the review does not use it."""
+        if word not in self._matches:
+            self._matches[word] = frozenset(self._find_matches(word))
+        return self._matches[word]
 
-    def _relative(self, word: str) -> bool:
-        """A part or a relative of one of the review's words: a prefix or inner part of one ("lipo", "suction"),
-        or a word whose stem shares most of the letters of the longer stem ("diagnosed", "diagnostic"; not
-        "endometriosis", "endometrium")."""
+    def _find_matches(self, word: str) -> set[str]:
+        own = (set(_stems(word)) | self._aliases.get(word, frozenset())) & self.evidence.content_words
+        if own:
+            return own
         surfaces = self.evidence.content_surface_words
-        if len(word) >= _PART_MIN and any(word in surface for surface in surfaces):
-            return True
-        if len(word) >= _PREFIX_MIN and any(surface.startswith(word) for surface in surfaces):
-            return True
+        found = set()
+        if len(word) >= _PART_MIN:
+            found |= {surface for surface in surfaces if word in surface}
+        if len(word) >= _PREFIX_MIN:
+            found |= {surface for surface in surfaces if surface.startswith(word)}
+        if len(word) >= _SLIP_MIN:
+            limit = 1 if len(word) < _TWO_SLIPS_MIN else 2
+            found |= {candidate for length in range(len(word) - limit, len(word) + limit + 1)
+                      for candidate in self._by_length.get((word[0], length), ()) if _edits_within(word, candidate, limit)}
+        stems = {stem for surface in found for stem in _stems(surface)}
         for stem in _stems(word):
-            for other in self._by_stem_prefix.get(stem[:_FAMILY_PREFIX], ()):
-                if _common_prefix(stem, other) >= _FAMILY_SHARE * max(len(stem), len(other)):
-                    return True
-        return False
+            stems |= {other for other in self._by_stem_prefix.get(stem[:_FAMILY_PREFIX], ())
+                      if _common_prefix(stem, other) >= _FAMILY_SHARE * max(len(stem), len(other))}
+        return stems & self.evidence.content_words
 
-    def is_known(self, word: str) -> bool:
-        """The review uses the word, a word users type for one of its terms, a relative of one of its words, an
-        author's name, or a typing slip of one of its words."""
-        if self._alternatives(word) & self.evidence.content_words or word in self.evidence.author_names:
+    def is_known(self, word: str, bibliography: bool = False) -> bool:
+        """The review uses the word (or a term, relative or slip of one: see `matches`), an author is named so, or —
+        for a question about the bibliography — a cited work's entry uses it."""
+        if self.matches(word) or word in self.evidence.author_names:
             return True
-        if self._relative(word):
-            return True
-        if len(word) < _SLIP_MIN:
-            return False
-        limit = 1 if len(word) < _TWO_SLIPS_MIN else 2
-        return any(_edits_within(word, candidate, limit)
-                   for length in range(len(word) - limit, len(word) + limit + 1)
-                   for candidate in self._by_length.get((word[0], length), ()))
+        return bibliography and bool(set(_stems(word)) & self.evidence.bibliography_words)
 
     def rarity(self, word: str, capitals: set[str]) -> str:
         """"technical", "uncommon" or "everyday", by how common the word is in English; typed in capitals, technical."""
@@ -245,7 +237,7 @@ class Assessor:
             return "everyday"
         if zipf >= self.settings.technical_zipf:
             return "uncommon"
-        if max((english_zipf(variant) for variant in _one_letter_off(word)), default=0.0) >= self.settings.everyday_zipf:
+        if max((english_zipf(variant) for variant in one_letter_off(word)), default=0.0) >= self.settings.everyday_zipf:
             return "everyday"  # a slip of a common word ("diffrence")
         return "technical"
 
@@ -257,9 +249,10 @@ class Assessor:
         for position in positions:
             used |= {w for s in self.evidence.by_chunk.get(position, ()) for w in s.words}
             used |= set(lexical.tokenize(self.evidence.index.chunks[position].text))
-        weights = {word: max((self.evidence.weight(stem) for stem in _stems(word)), default=0.0) for word in words}
+        weights = {word: max((self.evidence.weight(stem) for stem in self.matches(word) or _stems(word)), default=0.0)
+                   for word in words}
         total = sum(weights.values())
-        return sum(weight for word, weight in weights.items() if self._alternatives(word) & used) / total if total else 0.0
+        return sum(weight for word, weight in weights.items() if self.matches(word) & used) / total if total else 0.0
 
     def _subject_passages(self, query: Query, hits: Sequence[Hit]) -> list[int]:
         """Passages about the question's subject: naming its trial codes, citing or listing the works it names; else the best few."""
@@ -285,7 +278,7 @@ class Assessor:
                  for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)}
         words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names]
         capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and w.isupper()}
-        missing = tuple(w for w in words if not self.is_known(w))
+        missing = tuple(w for w in words if not self.is_known(w, bibliography=reading.reference_search))
         subject = self._subject_passages(query, hits)
         known = [w for w in words if w not in missing]
         coverage = self._share_used(known, subject) if known else 1.0
@@ -314,7 +307,7 @@ class Assessor:
             return result("vocabulary") if many_missing and not strong else result()
         if best is not None and asked_as(self.evidence.index.chunks[best.sentence.chunk]) in reading.asks_sections:
             return result()  # "who funded the review?": the section asked for by name answers it
-        if named:
+        if named or reading.reference_search:
             # A look-up of a trial or a work is answered from its card (a trial's unreported results are declined above).
             return result()
         if best is None or best_score < self.settings.min_evidence:
@@ -325,7 +318,7 @@ class Assessor:
             return result("subject")
         if asks_quantity(reading.text):
             # The best sentences, and those using most of the question's words, must give the figure asked for.
-            topic = {stem for word in known for stem in self._alternatives(word)}
+            topic = {stem for word in known for stem in self.matches(word)}
             prose = [s for s in scored if self.evidence.index.chunks[s.sentence.chunk].kind != "table_row"]
             on_topic = sorted(prose, key=lambda s: (-self.evidence.overlap(topic, s.sentence.words), -s.score))
             looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences]

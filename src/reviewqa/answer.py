@@ -20,12 +20,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-import numpy as np
-
 from . import lexical, tableanswer
 from .abstain import Coverage, asks_quantity, has_figure, salient_words
 from .config import AnswerSettings
-from .evidence import Evidence, ScoredSentence, Sentence
+from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, section_gate
 from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
@@ -192,10 +190,6 @@ def _rows_of(evidence: Evidence, sentences: Sequence[Sentence]) -> tuple[TableRe
     return tuple(tableanswer.quoted_rows(tables[number], rows) for number, rows in by_table.items())
 
 
-def _vector(evidence: Evidence, sentence: Sentence) -> np.ndarray:
-    return evidence.index.sentence_vectors[sentence.row]
-
-
 def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings,
             limit: int | None = None, margin: float | None = None, leading: Sequence[ScoredSentence] = (),
             topic: frozenset[str] = frozenset()) -> list[Sentence]:
@@ -216,9 +210,9 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
             continue
         if chosen and item not in leading and topic and not topic & sentence.words:
             continue
-        # Rows of a table read alike but each is its own fact: only sentences can repeat one another.
-        if not _is_row(evidence, sentence) and any(
-                float(_vector(evidence, sentence) @ _vector(evidence, other)) > settings.redundancy for other in chosen):
+        # A sentence repeats what is quoted when little of its wording is new (overlapping passages repeat sentences
+        # whole). Rows of a table read alike but each is its own fact.
+        if not _is_row(evidence, sentence) and chosen and _novelty(sentence, chosen, evidence) < settings.min_novelty:
             continue
         context = _with_context(sentence, evidence)
         if not context:
@@ -227,6 +221,12 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
         chosen.extend(group)
         length += sum(len(s.text) for s in group)
     return chosen
+
+
+def _novelty(sentence: Sentence, chosen: Sequence[Sentence], evidence: Evidence) -> float:
+    """IDF-weighted share of the sentence's words that no chosen sentence uses."""
+    quoted = frozenset(word for other in chosen for word in other.words)
+    return 1.0 - evidence.overlap(sentence.words, quoted)
 
 
 def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
@@ -239,7 +239,8 @@ def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
         while start > 0 and (_LIST_ITEM.match(siblings[start].text) or siblings[start - 1].text.endswith(";")):
             start -= 1
         if not _LIST_OPENER.search(siblings[start].text):
-            return []  # the list began in another passage: its items cannot be read here
+            opening = _opening_before(evidence.index.chunks[sentence.chunk], sentence.chunk, evidence)
+            return [opening, sentence] if opening else []  # the list began in an earlier passage: find its opening there
         # The list's opening clause brings the whole list; one of its items, the opening clause (what the list is of).
         return _list_from(siblings[start], evidence) if sentence.number == start else [siblings[start], sentence]
     group = [sentence]
@@ -251,6 +252,16 @@ def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
                                                 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
         group.append(siblings[sentence.number + 1])
     return group
+
+
+def _opening_before(chunk, position: int, evidence: Evidence) -> Sentence | None:
+    """The opening clause of a numbered list that began in an earlier passage of the same section."""
+    while position > 0 and evidence.index.chunks[position - 1].section == chunk.section:
+        position -= 1
+        opening = next((s for s in evidence.by_chunk.get(position, ()) if _LIST_OPENER.search(s.text)), None)
+        if opening is not None:
+            return opening
+    return None
 
 
 def _list_from(opening: Sentence, evidence: Evidence) -> list[Sentence]:
@@ -386,9 +397,23 @@ def _card(number: int, query: Query, evidence: Evidence, settings: AnswerSetting
     return ReferenceCard(reference, reference.url, tuple(_quote(evidence, s) for s in prose), rows, abstract)
 
 
-def _reference(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
-    cards = [card for number in query.reading.references if (card := _card(number, query, evidence, settings))]
+def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbers: Sequence[int] | None = None) -> list[Block]:
+    cards = [card for number in (numbers or query.reading.references) if (card := _card(number, query, evidence, settings))]
     return list(cards)
+
+
+def found_references(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSentence], table: TableResult | None,
+                     evidence: Evidence, settings: AnswerSettings) -> tuple[int, ...]:
+    """The cited works a question describes without naming them: the references of the table rows it describes, or
+    the better match of a reference entry (title, journal, authors) and of a sentence citing a work."""
+    if table is not None and table.count:
+        return table.refs[: settings.found_references]
+    entries = [s for hit in hits if hit.chunk.kind == "reference" for s in evidence.by_chunk.get(hit.position, ())]
+    best_entry = next(iter(evidence.score(query, entries, settings.lexical_weight)), None)
+    best_citing = next((c for c in candidates if c.sentence.refs), None)
+    if best_entry is not None and (best_citing is None or best_entry.score >= best_citing.score - settings.entry_margin):
+        return (evidence.index.chunks[best_entry.sentence.chunk].ref,)
+    return best_citing.sentence.refs[: settings.found_references] if best_citing else ()
 
 
 def _cue_candidates(query: Query, evidence: Evidence, cue: re.Pattern, settings: AnswerSettings) -> list[ScoredSentence]:
@@ -417,8 +442,25 @@ def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str],
     """Whole sentences of these sections (a summary quotes sentences, not the fragments of a list), scored."""
     positions = [i for i, chunk in enumerate(evidence.index.chunks) if chunk.kind == "prose" and chunk.section in sections]
     pool = [s for s in evidence.quotable(positions, query.reading.asks_sections)
-            if not _LIST_ITEM.match(s.text) and not s.text.endswith(";")]
+            if not _LIST_ITEM.match(s.text) and (not s.text.endswith(";") or _LIST_OPENER.search(s.text))]
     return evidence.score(query, pool, settings.lexical_weight)
+
+
+def _section(sentence: Sentence, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    """A short section asked for by name ("who funded the review?") quoted as the review has it, from its start."""
+    section = evidence.index.chunks[sentence.chunk].section
+    texts: dict[str, Sentence] = {}
+    for position, chunk in enumerate(evidence.index.chunks):
+        if chunk.section == section:
+            for s in evidence.by_chunk.get(position, ()):
+                texts.setdefault(s.text, s)
+    chosen, length = [], 0
+    for s in texts.values():
+        if chosen and length + len(s.text) > settings.max_chars:
+            break
+        chosen.append(s)
+        length += len(s.text)
+    return [Prose(tuple(_quote(evidence, s) for s in chosen))]
 
 
 def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
@@ -427,8 +469,9 @@ def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evi
     if not prose:
         return _fact(query, candidates, evidence, settings)
     section = evidence.index.chunks[prose[0].sentence.chunk].section
-    chosen = _select(_strand_sentences(query, evidence, (section,), settings), evidence, settings,
-                     margin=settings.synthesis_margin)
+    longer = settings.model_copy(update={"max_chars": settings.procedure_chars})
+    chosen = _select(_strand_sentences(query, evidence, (section,), settings), evidence, longer,
+                     limit=settings.procedure_sentences, margin=settings.synthesis_margin)
     return [Prose(tuple(_quote(evidence, s) for s in sorted(chosen, key=lambda s: s.row)))]
 
 
@@ -487,6 +530,11 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     pool = [item for item in pool if not _is_row(evidence, item.sentence) and not item.sentence.gate]
     both = _favouring([item for item in pool if all(_mentions_word(item.sentence, stems) for stems in side_stems)],
                       _COMPARES.search, settings.comparison_bonus)
+    if JUDGEMENT.search(query.reading.text.lower()):
+        # "…or is bone marrow better?": the review's recommendation, whichever side it names, answers first.
+        recommends = [item for item in pool if _RECOMMENDS.search(item.sentence.text)
+                      and any(_mentions_word(item.sentence, stems) for stems in side_stems)]
+        both = recommends[:1] + [item for item in both if item not in recommends[:1]]
     quotes: list[Quote] = []
     used: set[int] = set()
     for item in both[:2]:
@@ -607,12 +655,14 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
     reading = query.reading
     if not coverage.covered:
         blocks = _declined(query, coverage, evidence, settings)
-    elif table is not None:
+    elif table is not None and not reading.reference_search:
         blocks = _table(table, settings)
         if not table.count and candidates:  # no row answers: say so, then what the text says
             blocks += _fact(query, candidates, evidence, settings)
     elif reading.intent == "trial":
         blocks = _trial(query, evidence, candidates, settings)
+    elif reading.intent == "reference" and reading.reference_search:
+        blocks = _reference(query, evidence, settings, found_references(query, hits, candidates, table, evidence, settings))
     elif reading.intent == "reference":
         blocks = _reference(query, evidence, settings)
     elif reading.intent == "limitations":
@@ -621,6 +671,9 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
         blocks = _summary(query, candidates, evidence, settings)
     elif reading.intent == "compare":
         blocks = _compare(query, candidates, evidence, settings)
+    elif candidates and asked_as(evidence.index.chunks[candidates[0].sentence.chunk]) in reading.asks_sections \
+            and section_gate(evidence.index.chunks[candidates[0].sentence.chunk]) == ADMIN:
+        blocks = _section(candidates[0].sentence, evidence, settings)
     else:
         blocks = _fact(query, candidates, evidence, settings)
     if not blocks:

@@ -90,8 +90,14 @@ class AnswerSettings(_Group):
         0.15, ge=0, description="Subtracted from the score of sentences of the review's methods when the question is not about them.")
     closest_floor: float = Field(
         0.45, description="Score a sentence needs to be quoted as the closest the review comes, when a question is declined.")
-    redundancy: float = Field(
-        0.8, ge=0, le=1, description="Cosine between two sentences above which the second repeats the first and is not quoted.")
+    min_novelty: float = Field(
+        0.3, ge=0, le=1,
+        description="Share (IDF-weighted) of a sentence's words that must be new to what is already quoted for it to be quoted.")
+    procedure_sentences: int = Field(6, ge=1, description="Most sentences quoted when a procedure is asked step by step.")
+    procedure_chars: int = Field(1100, ge=100, description="Most characters quoted when a procedure is asked step by step.")
+    found_references: int = Field(3, ge=1, description="Most cited works shown for a question describing them without naming them.")
+    entry_margin: float = Field(
+        0.1, ge=0, description="A reference entry matching the question's description wins over a citing sentence scoring up to this much more.")
     table_rows: int = Field(10, ge=1, description="Most table rows written into an answer's text (all rows stay in its table block).")
     card_quotes: int = Field(6, ge=1, description="Most citing sentences and rows shown on one reference card.")
     min_evidence: float = Field(

@@ -127,6 +127,11 @@ class Evidence:
                          for word in re.findall(r"[a-z]{4,}", chunk.text.lower()))
 
     @cached_property
+    def bibliography_words(self) -> frozenset[str]:
+        """Words of the reference list (titles, journals): what a question about the bibliography may use."""
+        return frozenset(word for chunk in self.index.chunks if chunk.kind == "reference" for word in lexical.tokenize(chunk.text))
+
+    @cached_property
     def author_names(self) -> frozenset[str]:
         """Lower-cased names of the cited works' authors: a question may name any of them."""
         return frozenset(word.lower() for reference in self.references.values()

@@ -128,6 +128,16 @@ def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQ
     return f"by {column}: {_listed(counts, column)}" + missing
 
 
+def _values_recorded(query: TableQuery, table: TypedTable) -> str:
+    """What the table does record, when a value asked for matches no row ("phase 3": phases 1, 1&2, 2 and 4)."""
+    asked = [c for c in query.conditions if c.values and not c.negated and table.number in FIELD_COLUMNS.get(c.field, {})]
+    if len(asked) != 1:
+        return ""
+    column = FIELD_COLUMNS[asked[0].field][table.number]
+    counts = _tally(row.categories(column) for row in table.rows)
+    return f"; {_lower(column)} recorded: {_listed(counts, column)}"
+
+
 def _lower(name: str) -> str:
     """'Recipient species' → 'recipient species'; acronyms ('MSC source', 'CT code') stay."""
     return name if name[:2].isupper() else name[:1].lower() + name[1:]
@@ -150,15 +160,24 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
     else:
         matched = [row for row in table.rows if all(c.matches(row.column_values(column)) for c, column in tested)]
         reason = ""
+    dated = query.order in ("earliest", "latest") and "Date" in table.columns
+    if dated:  # "the oldest trial": rows ordered by date, the first named in the summary
+        matched.sort(key=lambda row: row.column_values("Date") or ("9999",), reverse=query.order == "latest")
     row_refs = tuple(row.refs for row in matched)
     refs = _unique_refs(row_refs)
     summary = f"{table.name}{described}: {_size(table.number, len(matched), len(refs))}{reason}"
+    if dated and matched:
+        first = dict(zip(table.columns, matched[0].cells))
+        word = "oldest" if query.order == "earliest" else "newest"
+        summary += f"; the {word} is {first.get('CT code', '')} ({first['Date']}, {first.get('Country', '')})"
     value_counts: tuple[tuple[str, int], ...] = ()
     values_column = FIELD_COLUMNS.get(query.values_field or "", {}).get(table.number)
     if query.intent == "values" and values_column and not query.untestable:
         value_counts = _arranged(_tally(row.categories(values_column) for row in matched), query)
         without = sum(1 for row in matched if not row.column_values(values_column))
         summary += "; " + _values_phrase(_lower(values_column), value_counts, query, (table.number,), len(matched), without)
+    elif not matched and not query.untestable:
+        summary += _values_recorded(query, table)
     return TableResult(
         name=table.name, tables=(table.number,), conditions=applied, columns=table.columns,
         rows=tuple(row.cells for row in matched), row_ids=tuple((row.table, row.index) for row in matched),

@@ -100,7 +100,7 @@ class Condition:
 
 
 INTENTS = ("rows", "count", "values")
-ORDERS = ("", "most", "fewest")
+ORDERS = ("", "most", "fewest", "earliest", "latest")  # the last two order rows by date
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class TableQuery:
     values_field: str | None = None  # the field whose values are listed and counted (intent "values")
     untestable: tuple[str, ...] = ()  # condition fields the chosen tables do not record: nothing can match
     focus: tuple[str, ...] = ()  # values of values_field the question singles out ("female vs male", "are those autologous?")
-    order: str = ""  # one of ORDERS: the value counts ordered for "most" / "fewest"
+    order: str = ""  # one of ORDERS: value counts ordered for "most" / "fewest", or rows by date
 
     def to_dict(self) -> dict:
         return {"tables": list(self.tables), "conditions": [c.to_dict() for c in self.conditions],
@@ -134,6 +134,9 @@ class TableQuery:
 # The state of a table conversation is simply the last query answered.
 TableState = TableQuery
 
+# Tables of one study type: in vitro (male and female germ cells), in vivo, clinical.
+_STUDY_FAMILY = {1: (1, 2), 2: (1, 2), 3: (3,), 4: (4,)}
+
 # Study-type words → tables.
 _STUDY_TYPES: tuple[tuple[re.Pattern, tuple[int, ...]], ...] = (
     (re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*"), (1, 2)),
@@ -147,18 +150,19 @@ _STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
 # "How many" counts the tables' rows only when what follows is a study noun ("how many busulfan rat models"),
 # not people or cells ("how many men…", "how many MSCs were injected").
-_HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b")
-_ROWS = re.compile(rf"\b(?:which|what|any)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b|^(?:list|show|give|find|display|tabulate)\b"
-                   r"|\bwhich of (?:those|them|these)\b")
-_FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|of which|what about|how about|same)\b|^(?:and|but|only|now|or)\b")
-_ANAPHOR = re.compile(r"\b(?:those|them|these|they|ones)\b")
-# A yes/no question about the previous rows ("are those autologous?", "were any of them in China?").
-_YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they)\b")
+_HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:\S+\s+){{0,6}}?{_STUDY_NOUN}\b|\b{_STUDY_NOUN}\b.*\bhow many\s*$")
+_ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b"
+                   r"|^(?:list|show|give|find|display|tabulate)\b|\bwhich (?:of (?:those|them|these)|ones)\b")
+_FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|ones|of which|what about|how about|same)\b|^(?:and|but|only|now|or|any)\b")
+# A yes/no question about the previous rows ("are those autologous?", "is it auto or allo?").
+_YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they|it)\b")
+# A follow-up this short naming only values ("any in rats?", "the female ones?") narrows or replaces the previous query.
+_SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
 _JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?)\b")
-# Asking for an explanation or an overview: prose, whatever values the question names.
+# Asking for an explanation, an overview or what was published: prose, whatever values the question names.
 _PROSE_ASK = re.compile(r"\b(?:overview|summar\w*|explain\w*|describe|mechanisms?|how (?:do|does|did|can|could|is|are|were)"
-                        r"|what (?:does|did) the review (?:say|report|find|show)|tell me about|role of|evidence)\b")
+                        r"|what (?:does|did) the review (?:say|report|find|show)|tell me about|role of|evidence|published|publications?)\b")
 _QUESTION_START = re.compile(r"^(?:who|whom|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could"
                              r"|should|would|will|has|have|had|tell|explain|describe|summari[sz]e)\b")
 
@@ -171,7 +175,8 @@ _VALUE_NOUNS: tuple[tuple[str, str], ...] = (
     ("inducer", r"inducers?|inducing (?:factors|agents)|induction methods?|scaffolds?|differentiation factors"),
     ("source", r"(?:cell |tissue |msc |mscs? )?sources?|tissues?"),
     # Bare "models" is a study noun ("how many animal models…" counts rows), not a field noun.
-    ("model", r"modell?ing(?: methods?)?|(?:injury|disease|azoospermia) models?|models? of (?:azoospermia|injury|infertility)"),
+    ("model", r"modell?ing(?: methods?)?|(?:injury|disease|azoospermia) models?|models? of (?:azoospermia|injury|infertility)"
+              r"|drugs?|chemicals?|toxins?"),
     ("transplantation", r"transplantation(?: types?)?|transplant types?"),
     ("therapeutic", r"therapeutics?|therapeutic forms?"),
     ("phase", r"phases?"),
@@ -185,19 +190,23 @@ _NOUN_GROUPS = "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(
 # "which countries", "how many inducers", "the most common source" (a superlative names the column too).
 _VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|fewest|least \w+)\s+(?:\S+\s+){0,2}?(?P<noun>"
                      + _NOUN_GROUPS + r")\b")
+_NOUN_AT_END = re.compile(r"(?:^|[-–—:,]\s*|\bwhich\s+)(?P<noun>" + _NOUN_GROUPS + r")\s*[?.!]*\s*$")
 _GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b")
 # Fields specific enough to the tables that asking for their values is a table question by itself.
 _TABLE_SPECIFIC_FIELDS = {"inducer", "model", "transplantation", "therapeutic", "phase", "stage", "donor species"}
 _MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|top)\b")
+# "the oldest trial", "the most recent trials": rows ordered by date.
+_EARLIEST = re.compile(r"\b(?:oldest|earliest|first registered)\b")
+_LATEST = re.compile(r"\b(?:newest|latest|most recent|last registered)\b")
 _FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b")
 _VERSUS = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against)\s*$")
 _VERSUS_WITH_CUE = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,)\s*$")
-_COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution)\b")
+_COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution|more|less|most|fewer)\b")
 
 # A negation cue a few words before a value: "not in China", "other than bone marrow", "did not use busulfan".
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|non|no|never|except|excluding|exclude|excluded|other than|apart from|besides|outside(?: of)?|without"
-    r"|but not|rather than|instead of)\b|n't)(?:\s+\S+){0,2}\s*[-\s]?$")
+    r"|but not|rather than|instead of|dont|doesnt|didnt|isnt|arent|wasnt|werent)\b|n't)(?:\s+\S+){0,2}\s*[-\s]?$")
 _NEGATION_WORDS = re.compile(r"\b(?:n't|not|non|no|never|except|excluding|exclude|other than|apart from|besides|outside|without)\b")
 _JOINED = re.compile(r"^\s*(?:,|and|or|nor|&|/|,\s*and|,\s*or)\s*$")
 
@@ -243,6 +252,10 @@ class Mention:
     negated: bool = False
 
 
+# Names that contain a value without meaning it: the "US National Library of Medicine" is a registry, not a country.
+_NOT_A_VALUE_BEFORE = re.compile(r"^\s+national library\b", re.IGNORECASE)
+
+
 def mentions(text: str) -> list[Mention]:
     """Vocabulary mentions in a question, longest first at each word start, with negation marked."""
     lowered = text.lower()
@@ -251,7 +264,7 @@ def mentions(text: str) -> list[Mention]:
     while position < len(text):
         if position == 0 or not text[position - 1].isalnum():
             match = _QUESTION_MATCHER.match_at(text, lowered, position)
-            if match:
+            if match and not _NOT_A_VALUE_BEFORE.match(text[match[0]:]):
                 end, (vocabulary, labels) = match
                 found.append(Mention(vocabulary, labels, position, end))
                 position = end
@@ -391,7 +404,7 @@ def _noun_field(match: re.Match | None) -> str | None:
 def _values_field(text: str, found: Sequence[Mention]) -> str | None:
     """The field named by "which countries", "what species", "trials by country"…"""
     masked = _masked(text, found)
-    return _noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked))
+    return _noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked)) or _noun_field(_NOUN_AT_END.search(masked))
 
 
 def _study_tables(text: str) -> tuple[int, ...]:
@@ -449,6 +462,10 @@ def _intent(lowered: str, values_field: str | None) -> str | None:
 
 
 def _order(lowered: str) -> str:
+    if _EARLIEST.search(lowered):
+        return "earliest"
+    if _LATEST.search(lowered):
+        return "latest"
     if _FEWEST.search(lowered):
         return "fewest"
     if _MOST.search(lowered):
@@ -469,12 +486,16 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     focus: tuple[str, ...] = ()
     if reading.compared:  # "female vs male trials": rows per value of that column
         values_field, focus = reading.compared
-    order = _order(lowered) if values_field else ""
+    order = _order(lowered)
+    if order in ("earliest", "latest"):
+        values_field = None  # the rows themselves, ordered by date
+    elif not values_field:
+        order = ""
     intent = _intent(lowered, values_field)
     mentions_table = bool(_TABLE_MENTION.search(lowered) or _CLINICAL_TABLE.search(lowered))
     has_subject = bool(conditions or study_tables or focus)
 
-    if state is not None and _is_follow_up(lowered, intent, has_subject):
+    if state is not None and _is_follow_up(lowered, intent, has_subject, study_tables):
         return _follow_up(lowered, state, conditions, study_tables, intent, values_field, focus, order)
     if _JUDGEMENT.search(lowered) and not mentions_table:
         return None
@@ -497,14 +518,17 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     if not is_table_question:
         return None
     explicit = bool(study_tables)
-    tables, untestable = _choose_tables(study_tables or tuple(TABLE_LABELS), conditions, values_field, explicit)
+    dated = [Condition("date")] if order in ("earliest", "latest") else []  # ordering by date needs a Date column
+    tables, untestable = _choose_tables(study_tables or tuple(TABLE_LABELS), conditions + dated, values_field, explicit)
     if not tables:
         return None  # no table records what is asked: the prose answers
     return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order)
 
 
-def _is_follow_up(lowered: str, intent: str | None, has_subject: bool) -> bool:
-    return bool(_FOLLOW_UP.search(lowered)) or (intent is not None and not has_subject and len(lowered.split()) <= 6)
+def _is_follow_up(lowered: str, intent: str | None, has_subject: bool, study_tables: tuple[int, ...]) -> bool:
+    short = len(lowered.split())
+    return (bool(_FOLLOW_UP.search(lowered)) or (intent is not None and not has_subject and short <= 6)
+            or (short <= _SHORT_FOLLOW_UP_WORDS and has_subject and not study_tables))
 
 
 def _follow_up(lowered: str, state: TableState, conditions: list[Condition], study_tables: tuple[int, ...],
@@ -520,7 +544,11 @@ def _follow_up(lowered: str, state: TableState, conditions: list[Condition], stu
     merged = list(_merge(state.conditions, conditions))
     if intent is None:
         intent, values_field, focus, order = state.intent, state.values_field, focus or state.focus, order or state.order
+    # "and the female ones?" after Table 1 (male germ cells) moves to Table 2: a follow-up may move within its study type.
+    family = tuple(sorted({t for table in state.tables for t in _STUDY_FAMILY.get(table, (table,))}))
     tables, untestable = _choose_tables(study_tables or state.tables, merged, values_field, explicit=True)
+    if not tables or untestable:
+        tables, untestable = _choose_tables(study_tables or family, merged, values_field, explicit=True)
     if not tables:
         return None
     return TableQuery(tables, tuple(merged), intent, values_field, untestable, focus, order)

@@ -29,7 +29,7 @@ import numpy as np
 
 from .records import CITATION_RE, TRIAL_CODE_RE, Reference, expand_citations
 from .tablequery import TableQuery, mentions, parse_table_question
-from .vocabulary import normalise_spelling
+from .vocabulary import corrected, field_words, normalise_spelling
 
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
 # Asking for the review's judgement: its recommendations answer ("which source does the review suggest?").
@@ -44,12 +44,18 @@ _ET_AL = re.compile(r"\bet\.?\s*al\b|\band colleagues\b|\band co-?workers\b", re
 # A surname used as the name of a work: "Scadden's paper", "Dyce porcine skin paper", "the study by Sherif".
 _WORK_OF = re.compile(r"^(?:'s|’s)\b|^(?:\s+\S+){0,3}?\s+(?:paper|study|article|work|group|lab|team|report)\b")
 _LOOK_UP_WORDS = 6  # a question this short that starts with a surname is a look-up of that author's work
-_WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review)\s+(?:by|of|from)\s+$", re.IGNORECASE)
+_WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review|ref|reference|citation)\s+(?:by|of|from|for)\s+$",
+                             re.IGNORECASE)
+# Asking for a cited work without naming it: "which paper…", "doi of…", "…paper citation", "show me the ref".
+_REFERENCE_SEARCH = re.compile(
+    r"\b(?:refs?|references?(?!\s+(?:values?|ranges?|intervals?|standards?|points?|groups?|levels?))|citations?|cite|"
+    r"dois?|bibliograph\w*)\b|\bwhich (?:paper|study|article|publication)\b")
 
 _LIMITATIONS = re.compile(
     r"\b(?:limitations?|limits|gaps?|missing|lacks?|lacking|weakness(?:es)?|drawbacks?|disadvantages?|downsides?|cons"
-    r"|risks?|risky|dangers?|dangerous|safety|safe|concerns?|challenges?|problems?|caveats?|shortcomings?|open questions?"
+    r"|risks?|risky|dangers?|dangerous|safety|safe|concerns?|challenges?|caveats?|shortcomings?|open questions?"
     r"|unknowns?|unanswered|future (?:research|directions?|studies|work)|what (?:is|are) (?:still )?(?:needed|missing)"
+    r"|problems? (?:with|of)|issues? (?:with|of)"
     r"|still needed|not yet|side effects?|complications?|harms?)\b")
 _PROS_AND_CONS = re.compile(r"\bpros?\b.*\bcons?\b|\badvantages?\b.*\b(?:disadvantages?|drawbacks?|risks?)\b"
                             r"|\bbenefits?\b.*\b(?:risks?|harms?|drawbacks?)\b")
@@ -63,7 +69,7 @@ _PROCEDURE = re.compile(
     r"\b(?:walk (?:me )?through|step[- ]by[- ]step|steps|procedures?|process of|how to"
     r"|how (?:is|are|was|were|do you|does one) (?:\w+ ){0,3}?(?:harvested|isolated|collected|obtained|prepared|processed|diagnosed|performed|done))\b")
 _COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|differ(?:ence|ences|ent|s)?\b|better|worse"
-                      r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|contrast)\b")
+                      r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|as (?:good|effective|useful) as|contrast)\b")
 # Study strands of the review, for summaries: (label, words that ask for it, sections that hold it).
 STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
     ("In vitro", re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*|\bcell culture\b|\blab(?:oratory)? studies\b"),
@@ -84,8 +90,10 @@ ADMIN_SECTIONS: dict[str, re.Pattern] = {
     "Declarations › Ethics approval and consent to participate": re.compile(r"\b(?:ethic\w*|consent)\b"),
     "Consent for publication": re.compile(r"\bconsent\b"),
     "Competing interests": re.compile(r"\b(?:competing|conflicts? of interest|conflicting interests?)\b"),
-    "Title": re.compile(r"\b(?:title|who (?:are|were) the authors|who wrote|written by|authors? of (?:the|this) (?:review|paper|article)"
-                        r"|first author|when was (?:it|the review|this review|the paper) published|which journal)\b"),
+    "Title": re.compile(r"\b(?:title|who (?:are|were) the (?:first )?authors|who wrote|written by|authors? of (?:the|this) (?:review|paper|article)"
+                        r"|first authors?|which journal|where are the authors from|affiliations?|universit(?:y|ies)|institutions?)\b"),
+    "Publication history": re.compile(r"\b(?:received|accepted|published|publication date|when was (?:it|the review|this review|"
+                                      r"the paper|this paper) (?:published|received|accepted|written))\b"),
 }
 METHODS_SECTIONS: tuple[str, ...] = ("Methods › Focused question", "Search and study selection")
 _ASKS_METHODS = re.compile(
@@ -142,6 +150,7 @@ class Reading:
     sides: tuple[str, ...] = ()  # the things a prose comparison sets against each other
     strands: tuple[str, ...] = ()  # study strands a summary is about (In vitro, Animal models, Human studies)
     pros_and_cons: bool = False
+    reference_search: bool = False  # asks for a cited work by what it says, not by number or author
     procedure: bool = False  # asked step by step ("walk me through…"): told from the one passage that describes it
     parts: tuple[str, ...] = ()  # the questions a compound question asks ("… and how often is no cause found?")
     explanation: bool = False  # asks how or why: answered in a few sentences rather than one
@@ -234,11 +243,12 @@ def asked_sections(text: str) -> frozenset[str]:
 
 
 def _sides(text: str) -> tuple[str, ...]:
-    """What a prose comparison compares: vocabulary values named in the question, or the words around "vs"."""
+    """What a prose comparison compares: vocabulary values named in the question, or the words around an explicit
+    "vs" / "versus" ("why are MSCs popular compared to other stem cells?" compares nothing the review sets side by side)."""
     named = tuple(dict.fromkeys(label for mention in mentions(text) for label in mention.labels))
     if len(named) >= 2:
         return named
-    split = re.split(r"\s+(?:vs\.?|versus|compared (?:to|with)|or|and|than)\s+", text, maxsplit=1, flags=re.IGNORECASE)
+    split = re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
     if len(split) == 2:
         left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", split[0], flags=re.IGNORECASE).strip(" ?.,")
         right = re.sub(r"\s+(?:in|for|as|when|regarding)\b.*$", "", split[1], flags=re.IGNORECASE).strip(" ?.,")
@@ -275,8 +285,10 @@ def _table_state(history: Sequence[Turn]) -> TableQuery | None:
 
 
 def read(question: str, history: Sequence[Turn], references: Mapping[int, Reference]) -> Reading:
-    """The reading of a cleaned question in its conversation."""
-    question = normalise_spelling(question)
+    """The reading of a cleaned question in its conversation. Typing slips of common English words are corrected
+    before it is read ("whats the diffrence…"); the question as typed is kept for the reader."""
+    typed = normalise_spelling(question)
+    question = corrected(typed, field_words())
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
@@ -285,30 +297,34 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         named = previous.references  # "what did they find?" after a question about a cited work
     asks = asked_sections(question)
     if codes:
-        return Reading(question, question, "trial", trial_codes=codes, references=named, asks_sections=asks)
+        return Reading(typed, question, "trial", trial_codes=codes, references=named, asks_sections=asks)
     if named:
-        return Reading(question, question, "reference", references=named, asks_sections=asks)
+        return Reading(typed, question, "reference", references=named, asks_sections=asks)
     state = _table_state(history)
     table = parse_table_question(question, state)
+    if _REFERENCE_SEARCH.search(question.lower()):
+        # "doi of the urine stem cells exosome paper", "hamster fat MSC busulfan paper citation": the work is found
+        # from what the question says of it (its table row, the sentence citing it, its title or journal).
+        return Reading(typed, question, "reference", table=table, reference_search=True, asks_sections=asks)
     if table is not None:
         # A table follow-up ("and in rats?") is also read with the question before it: that is what retrieval finds
         # passages for, and what the reader is shown it was taken to mean.
         follows = state is not None and table != parse_table_question(question)
         text = read_follow_up(question, history) if follows else question
-        return Reading(question, text, _TABLE_INTENTS[table.intent], table=table, asks_sections=asks)
+        return Reading(typed, text, _TABLE_INTENTS[table.intent], table=table, asks_sections=asks)
     text = read_follow_up(question, history)
     lowered = text.lower()
     if _PROS_AND_CONS.search(lowered):
-        return Reading(question, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks)
+        return Reading(typed, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks)
     if _LIMITATIONS.search(lowered):
-        return Reading(question, text, "limitations", asks_sections=asks)
+        return Reading(typed, text, "limitations", asks_sections=asks)
     if _PROCEDURE.search(lowered):
-        return Reading(question, text, "summary", procedure=True, asks_sections=asks)
+        return Reading(typed, text, "summary", procedure=True, asks_sections=asks)
     if _SUMMARY.search(lowered):
-        return Reading(question, text, "summary", strands=_strands(text), asks_sections=asks)
+        return Reading(typed, text, "summary", strands=_strands(text), asks_sections=asks)
     if _COMPARE.search(lowered):
         sides = _sides(question)
         if len(sides) >= 2:
-            return Reading(question, text, "compare", sides=sides, asks_sections=asks)
-    return Reading(question, text, "fact", asks_sections=asks, parts=question_parts(question),
+            return Reading(typed, text, "compare", sides=sides, asks_sections=asks)
+    return Reading(typed, text, "fact", asks_sections=asks, parts=question_parts(question),
                    explanation=bool(_EXPLANATION.search(question)))

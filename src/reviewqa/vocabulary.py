@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable
 
 from . import lexical
@@ -41,7 +42,8 @@ takeaways conclusion conclusions conclude concludes concluded gist whole big pic
 point out about into over under between after before during within without per via based regarding concerning
 versus than then now today currently recent recently latest year years time times people someone everyone anyone
 can't don't won't isn't aren't doesn't didn't wasn't weren't haven't hasn't couldn't wouldn't shouldn't cannot
-according regarding concerning respect related problem problems issue issues trouble troubles wrong cant dont wont isnt arent doesnt didnt wasnt werent havent hasnt couldnt wouldnt shouldnt
+according regarding concerning respect related problem problems issue issues trouble troubles wrong pls plz please thx thanks tldr nutshell always never possible possibly sometimes around anyway
+cant dont wont isnt arent doesnt didnt wasnt werent havent hasnt couldnt wouldnt shouldnt
 walk through step steps
 you your yours yourself me my mine myself we us our ours he him his she her hers someone somebody
 """.split())
@@ -84,6 +86,9 @@ SYNONYMS: dict[str, str] = {
     "exclusion": "excluded",
     "inclusion": "considered",
     "funded": "financially supported",
+    "discover": "discovery first described",
+    "universities": "university",
+    "affiliations": "university department",
     "digestion": "enzymatic collagenase lysed",
     "options": "choice",
     "feel": "palpation",
@@ -171,6 +176,14 @@ def reworded(text: str, abbreviations: dict[str, str]) -> str:
     extra = [expansion for phrase, expansion in SYNONYMS.items() if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered)]
     spelled = spelled_out(text, abbreviations)
     return f"{spelled} ({'; '.join(extra)})" if extra else spelled
+
+
+@lru_cache(maxsize=1)
+def field_words() -> frozenset[str]:
+    """Lower-cased words of the field's own vocabulary (abbreviations, synonyms, the tables' values): never "corrected"."""
+    phrases = [*SYNONYMS, *SYNONYMS.values(), *FIELD_ABBREVIATIONS, *FIELD_ABBREVIATIONS.values(), *GROUPS]
+    phrases += [spelling for term in VOCABULARY for spelling in (*term.spellings, *term.synonyms)]
+    return frozenset(word for phrase in phrases for word in re.findall(r"[a-z]+", phrase.lower()))
 
 
 def spelled_out(text: str, abbreviations: dict[str, str]) -> str:
@@ -264,8 +277,8 @@ VOCABULARY: tuple[Term, ...] = tuple(
         ("TGF-β1", ("TGF- β 1", "TGF β 1", "TGFβ1"), ("TGF-beta1", "TGF-beta 1", "TGF-b1", "TGF beta")),
     ])
     + _terms("transplantation", [
-        ("Allotransplant", (), ("allogeneic", "allogenic", "allotransplantation", "allograft", "allogeneic transplant")),
-        ("Autotransplant", (), ("autologous", "autotransplantation", "autograft")),
+        ("Allotransplant", (), ("allogeneic", "allogenic", "allotransplantation", "allograft", "allogeneic transplant", "allo")),
+        ("Autotransplant", (), ("autologous", "autotransplantation", "autograft", "auto")),
         ("Xenotransplant", (), ("xenogeneic", "xenogenic", "xenotransplantation", "xenograft")),
     ])
     + _terms("therapeutic", [
@@ -331,6 +344,41 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "overexpression": ("inducer", ("BOULE overexpression", "CD61 overexpression", "DAZL overexpression",
                                    "Oct4 overexpression", "STRA8 overexpression")),
 }
+
+
+# --- English ------------------------------------------------------------------------------
+
+def one_letter_off(word: str) -> set[str]:
+    """Spellings one edit away (deleted, swapped, replaced or inserted letter)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
+
+
+@lru_cache(maxsize=4096)
+def english_zipf(word: str) -> float:
+    """How common a word is in English, on the Zipf scale (≈ log10 of uses per billion words; 0 when unseen).
+    wordfreq loads its list on first use, so questions that need no look-up never pay for it."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+# Typing slips are corrected only in words at least this long, rarer than the first figure in English, to a word
+# at least as common as the second (Zipf scale): "diffrence" → difference, "tretment" → treatment; never NOA or busulfan.
+_SLIP_MIN_LETTERS, _SLIP_RARER_THAN, _SLIP_CORRECTION_AT_LEAST = 5, 2.5, 4.5
+
+
+def corrected(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """`text` with its typing slips of common English words corrected; words in `keep` (the field's own) untouched."""
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        if len(word) < _SLIP_MIN_LETTERS or word in keep or english_zipf(word) >= _SLIP_RARER_THAN:
+            return word
+        best = max(one_letter_off(word), key=english_zipf)
+        return best if english_zipf(best) >= _SLIP_CORRECTION_AT_LEAST else word
+    return re.sub(r"\b[a-z]+\b", fix, text)
 
 
 # --- matching spellings in text ---------------------------------------------------------
