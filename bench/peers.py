@@ -6,7 +6,8 @@
 
 A peer's "answer" is its top-3 chunks joined; its citations are the [n] markers in those chunks.
 Each peer exposes search(question) → chunk positions (the retrieval step, timed) and
-ask(question) → (passages, answer, cited, ms) in the shape reviewqa.evaluate.evaluate_with wants.
+ask(question, history) → reviewqa.evaluate.Response, as evaluate_with wants (a peer has no
+conversation: it reads the question alone).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reviewqa.evaluate import Response
 from reviewqa.records import expand_citations
 
 CHUNK_SIZE = 1000
@@ -64,9 +66,9 @@ class _Peer:
         done = time.perf_counter()
         return positions, text, cited, (retrieved - started) * 1000, (done - started) * 1000
 
-    def ask(self, question: str):
+    def ask(self, question: str, history: list[str]) -> Response:
         positions, text, cited, _, total = self.timed(question)
-        return [self.chunks[i] for i in positions], text, cited, total
+        return Response([self.chunks[i] for i in positions], text, cited, total)
 
 
 class TutorialDense(_Peer):

@@ -34,7 +34,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 from peers import BM25Peer, TutorialDense, raw_review_chunks  # noqa: E402
 
-from reviewqa.evaluate import evaluate_with, load_questions, percentile  # noqa: E402
+from reviewqa.evaluate import asking, evaluate_with, load_questions, percentile  # noqa: E402
 
 METRICS = ("hit@5", "mrr@10", "citation_recall", "citation_precision", "keyword_recall")
 BIN = Path(sys.executable).parent
@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     embedder = load_embedder(settings.embed)
 
     log("building the peers")
-    chunks = raw_review_chunks(settings.corpus_dir)
+    chunks = raw_review_chunks(settings.corpus_folder)
     started = time.perf_counter()
     tutorial = TutorialDense(chunks, embedder, batch_size=settings.embed.batch_size)
     tutorial_build_s = time.perf_counter() - started
@@ -511,25 +511,21 @@ def main(argv: list[str] | None = None) -> int:
     bm25 = BM25Peer(chunks)
     bm25_build_s = time.perf_counter() - started
 
-    def ours(text: str):
-        answer = assistant.ask(text)
-        return [p.text for p in answer.passages], answer.text, [c.ref for c in answer.citations], answer.timings_ms["total"]
-
     report: dict[str, Any] = {
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
                     "load_avg_at_start": os.getloadavg()},
         "questions_file": str(args.questions),
         "n_questions": len(questions),
-        "index_build": assistant.index.manifest.build_id,
+        "index_build": assistant.evidence.index.manifest.build_id,
         "peers": {"chunks": len(chunks), "chunk_size": 1000, "chunk_overlap": 200,
                   "tutorial_index_build_s": round(tutorial_build_s, 3), "bm25_index_build_s": round(bm25_build_s, 3)},
     }
-    report["quality"] = quality({"tutorial dense": tutorial.ask, "BM25": bm25.ask, "reviewqa": ours}, questions)
+    report["quality"] = quality({"tutorial dense": tutorial.ask, "BM25": bm25.ask, "reviewqa": asking(assistant)}, questions)
     report["speed"] = warm_speed(assistant, embedder, {"tutorial dense": tutorial, "BM25": bm25}, questions, args.rounds, args.embed_reps)
     log("embedding throughput")
     report["embedding_throughput"] = embedding_throughput(
-        embedder, [c.text for c in assistant.index.chunks], settings.embed.batch_size, reps=2)
+        embedder, [c.text for c in assistant.evidence.index.chunks], settings.embed.batch_size, reps=2)
     del assistant, tutorial, bm25  # free the model before the subprocess measurements
     if not args.skip_cold:
         report["cold"] = cold_start(questions[0]["question"], args.cold_reps)

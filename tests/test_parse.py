@@ -1,5 +1,5 @@
 from reviewqa.records import expand_citations
-from reviewqa.parse import ParseError, parse_abbreviations, parse_review, unmarkdown
+from reviewqa.parse import AUTHOR_SECTION, HISTORY_SECTION, ParseError, parse_abbreviations, parse_review, unmarkdown
 
 
 def test_sections_found_in_order(review):
@@ -13,10 +13,21 @@ def test_sections_found_in_order(review):
 
 
 def test_boilerplate_is_not_content(review):
-    text = " ".join(p.text for s in review.sections for p in s.paragraphs)
+    content = [s for s in review.sections if s.title not in (AUTHOR_SECTION, HISTORY_SECTION)]
+    text = " ".join(p.text for s in content for p in s.paragraphs)
     assert "Creative Commons" not in text
-    assert "Correspondence" not in text
-    assert "Department of Urology" not in text
+    assert "Correspondence" not in text and "Department of Urology" not in text
+    assert "Received:" not in text  # the journal's dates were once glued to "Competing interests"
+
+
+def test_author_information_and_dates_are_sections_of_their_own(review):
+    authors = " ".join(p.text for s in review.sections if s.title == AUTHOR_SECTION for p in s.paragraphs)
+    assert "Rano Zhankina (1), Neda Baghban (2)" in authors and "Reza Shirazi (3)" in authors
+    assert "Affiliation 1: Department of Urology and Andrology, Astana Medical University" in authors
+    assert "Rano Zhankina and Neda Baghban are co-first authors." in authors
+    assert "reza.shirazi@unsw.edu.au" in authors
+    history = [p.text for s in review.sections if s.title == HISTORY_SECTION for p in s.paragraphs]
+    assert history == ["Received: 22 January 2021 Accepted: 17 March 2021", "Published online: 06 April 2021"]
 
 
 def test_paragraph_split_by_page_break_is_joined(review):

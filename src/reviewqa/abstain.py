@@ -57,10 +57,16 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
                              r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"
                              r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
+# Asking whether a treatment worked ("did it bring back menstruation?"): a result, which no listed trial reports.
+_EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:work(?:ed|s)?|help(?:ed|s)?|restor\w*|improv\w*|"
+                           r"cured?|bring back|brought back|recover\w*|increas\w*|reduc\w*|effective)\b")
 # Asking for a quantity: the answer needs a number.
 _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon)|"
                        r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
+# A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").
+_MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|"
+                      r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l))\b")
 # Where a clause starts: the question's start, or after a full stop, question mark, comma, semicolon, colon or dash.
 _CLAUSE_START = re.compile(r"[.?!,;:—–]\s*|\s+-\s+")
 # A number standing for a quantity: not the digits inside a name like CD34 or NCT02041910.
@@ -76,6 +82,11 @@ _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN
 _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate)\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[a-z][\w-]*\s*){1,4})")
+# Where the words naming what is counted stop: "how many days | do transplanted MSCs survive".
+_COUNTED_END = re.compile(r"\b(?:do|does|did|are|is|were|was|have|has|had|can|could|will|would|in|of|for|with|per|that|which)\b.*$")
+# Asking how long: the figure must be a time.
+_HOW_LONG = re.compile(r"\bhow (?:long|soon)\b")
+_TIME_UNITS = frozenset(lexical.tokenize("seconds minutes hours days weeks months years"))
 _COUNTED_WITHIN = 4  # words after a number that may name what it counts ("one in six of married couples")
 _LIST_MARKER = re.compile(r"\(\d{1,2}\)")
 _WORD = re.compile(r"\b[A-Za-z][A-Za-z'’-]*[A-Za-z]\b|\b[A-Za-z]\b")
@@ -98,7 +109,8 @@ class Coverage:
 def asks_quantity(text: str) -> bool:
     """The question (or one of its clauses) asks for a figure: "how many…", "what percentage…" — not "…change how
     many stem cells you get", which asks whether, not how much."""
-    return any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(text.lower().strip()))
+    lowered = text.lower().strip()
+    return bool(_MEASURE.search(lowered)) or any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(lowered))
 
 
 def has_figure(text: str) -> bool:
@@ -113,9 +125,15 @@ def gives_figure_for(question: str, text: str) -> bool:
     if _SHARE_ASKED.search(lowered):
         return bool(_SHARE_GIVEN.search(text))
     counted = _HOW_MANY.search(lowered)
-    if counted is None:
+    if counted is None and not _HOW_LONG.search(lowered):
         return has_figure(text)
-    things = {stem for word in counted.group(1).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
+    if counted is None:
+        things = set(_TIME_UNITS)
+    else:
+        named = _COUNTED_END.sub("", counted.group(1))
+        things = {stem for word in named.split() if word not in lexical.STOPWORDS for stem in _stems(word)}
+        if not things:
+            return has_figure(text)
     words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _LIST_MARKER.sub(" ", CITATION_RE.sub("", text)))
     if _LIST_MARKER.search(text) and things & set(lexical.tokenize(text)):
         return True  # "Several possible mechanisms … (1) … (9)": the list counts them
@@ -123,6 +141,12 @@ def gives_figure_for(question: str, text: str) -> bool:
         if _NUMBER.fullmatch(word.strip("()")) and things & set(lexical.tokenize(" ".join(words[i + 1:i + 1 + _COUNTED_WITHIN]))):
             return True
     return False
+
+
+def _distinct_words(sides: Sequence[str]) -> list[list[str]]:
+    """Each compared side's salient words that the other sides do not share."""
+    words = [salient_words(side) for side in sides]
+    return [[w for w in own if not any(w in other for j, other in enumerate(words) if j != i)] for i, own in enumerate(words)]
 
 
 def _phrase_at(text: str, match: re.Match) -> str:
@@ -224,7 +248,7 @@ class Assessor:
     def is_known(self, word: str, bibliography: bool = False) -> bool:
         """The review uses the word (or a term, relative or slip of one: see `matches`), an author is named so, or —
         for a question about the bibliography — a cited work's entry uses it."""
-        if self.matches(word) or word in self.evidence.author_names:
+        if self.matches(word) or word in self.evidence.author_names or word in self.evidence.identifier_prefixes:
             return True
         return bibliography and bool(set(_stems(word)) & self.evidence.bibliography_words)
 
@@ -264,6 +288,11 @@ class Assessor:
             return [h.position for h in hits if works & set(h.chunk.refs) or h.chunk.ref in works]
         return [h.position for h in hits[: self.settings.subject_passages]]
 
+    def _about(self, positions: Sequence[int]) -> list:
+        """The prose sentences of the passages at `positions` (table rows and entries give no figures)."""
+        return [s for position in positions if self.evidence.index.chunks[position].kind not in ("table_row", "reference")
+                for s in self.evidence.by_chunk.get(position, ())]
+
     def assess(self, query: Query, hits: Sequence[Hit], scored: Sequence[ScoredSentence]) -> Coverage:
         """Covered or not, from the salient words, the subject's passages and the best scored sentences."""
         reading = query.reading
@@ -294,7 +323,7 @@ class Assessor:
         if technical or (uncommon and best_score < self.settings.decisive_evidence):
             return result("vocabulary", technical + uncommon)
         lowered = reading.question.lower()
-        outcome = (_TRIAL_OUTCOMES.search(lowered) if reading.trial_codes else
+        outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)) if reading.trial_codes else
                    _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
         if outcome:
             # No trial's results, and no treated person's outcome, are reported: "no studies have been published…".
@@ -303,12 +332,20 @@ class Assessor:
             return Coverage(False, missing, "outcome", closest, best_score, coverage, _phrase_at(lowered, outcome))
         strong = best_score >= self.settings.strong_evidence
         if reading.intent in _SYNTHESIS:
-            # Summaries, comparisons and limitations draw on whole sections, not on the best-ranked passages.
-            return result("vocabulary") if many_missing and not strong else result()
-        if best is not None and asked_as(self.evidence.index.chunks[best.sentence.chunk]) in reading.asks_sections:
+            # Summaries, comparisons and limitations draw on whole sections, not on the best-ranked passages; a
+            # comparison needs each side it compares ("micro-TESE versus conventional TESE").
+            absent = [side for side in _distinct_words(reading.sides) if side and set(side) <= set(missing)]
+            if absent or (many_missing and not strong):
+                return result("vocabulary", tuple(w for side in absent for w in side) or missing)
+            return result()
+        if best is not None and asked_as(self.evidence.index.chunks[best.sentence.chunk]) in reading.asks_sections \
+                and coverage >= self.settings.min_coverage:
             return result()  # "who funded the review?": the section asked for by name answers it
         if named or reading.reference_search:
-            # A look-up of a trial or a work is answered from its card (a trial's unreported results are declined above).
+            # A look-up of a trial or a work is answered from its card (a trial's unreported results are declined
+            # above), unless it asks a figure that nothing about the work gives ("how many mice did Kadam use?").
+            if asks_quantity(reading.text) and not any(gives_figure_for(reading.text, s.text) for s in self._about(subject)):
+                return result("quantity")
             return result()
         if best is None or best_score < self.settings.min_evidence:
             return result("evidence")

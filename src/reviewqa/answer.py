@@ -28,7 +28,7 @@ from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
 from .tabledata import type_table
-from .understand import JUDGEMENT, STRANDS, Query, Reading
+from .understand import JUDGEMENT, METHODS_SECTIONS, STRANDS, Query, Reading
 from .vocabulary import FIELD_ABBREVIATIONS, expand_query
 
 # A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
@@ -229,6 +229,11 @@ def _novelty(sentence: Sentence, chosen: Sequence[Sentence], evidence: Evidence)
     return 1.0 - evidence.overlap(sentence.words, quoted)
 
 
+# An abbreviation a sentence introduces: "(SSF)", "(AT-MSCs)".
+_DEFINES = re.compile(r"\(([A-Z][A-Za-z-]{1,9}?)s?\)")
+_TAKEN_UP_WITHIN = 4  # words at the start of the next sentence that may take the term up
+
+
 def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
     """The sentence with the neighbours it needs to be read: what a conclusion or a "These…" leans on; the conclusion
     or elaboration right after it; and, for a clause of a numbered list, the clause that opens the list."""
@@ -251,7 +256,30 @@ def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
     if sentence.number + 1 < len(siblings) and (_CONCLUDES.match(siblings[sentence.number + 1].text)
                                                 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
         group.append(siblings[sentence.number + 1])
+    else:
+        # "…which he later called stromal-vascular fraction (SSF)." + "The SSF is heterogeneous and includes…":
+        # a term the sentence introduces, taken up at once by the next, is what the next one tells about.
+        following = _next_sentence(sentence, evidence)
+        defined = _DEFINES.findall(sentence.text)
+        if following is not None and defined and any(term in following.text.split()[:_TAKEN_UP_WITHIN] for term in defined):
+            group.append(following)
     return group
+
+
+def _next_sentence(sentence: Sentence, evidence: Evidence) -> Sentence | None:
+    """The sentence after `sentence` in the document: in its passage, else in the next passage of the same section
+    (passages overlap, so after the repeated clauses)."""
+    siblings = evidence.by_chunk[sentence.chunk]
+    if sentence.number + 1 < len(siblings):
+        return siblings[sentence.number + 1]
+    chunks = evidence.index.chunks
+    position = sentence.chunk + 1
+    if position >= len(chunks) or chunks[position].section != chunks[sentence.chunk].section:
+        return None
+    following = evidence.by_chunk.get(position, [])
+    texts = [s.text for s in following]
+    start = texts.index(sentence.text) + 1 if sentence.text in texts else 0
+    return following[start] if start < len(following) else None
 
 
 def _opening_before(chunk, position: int, evidence: Evidence) -> Sentence | None:
@@ -340,6 +368,21 @@ _GENERAL = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell ce
 def _topic(query: Query) -> frozenset[str]:
     """The stems of what a question is about: its salient words, less the field's most general ones."""
     return frozenset(stem for word in salient_words(query.reading.question) for stem in lexical.tokenize(word)) - _GENERAL
+
+
+def _names_conditions(sentence: Sentence, result: TableResult) -> bool:
+    """Whether a sentence names every value a table query asked for (with its field where the value is a number:
+    "phase 3")."""
+    conditions = result.query.conditions if result.query else ()
+    for condition in conditions:
+        words = {w for value in condition.values for w in lexical.tokenize(value)}
+        if any(w.isdigit() for w in words):
+            words |= set(lexical.tokenize(condition.field))
+            if not words <= sentence.words:
+                return False
+        elif not words & sentence.words:
+            return False
+    return bool(conditions)
 
 
 def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
@@ -434,7 +477,15 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         if risks:
             blocks.append(Prose(tuple(_quote(evidence, s) for s in risks), heading="Risks and drawbacks"))
         return blocks
-    pool = _cue_candidates(query, evidence, _LIMITATION_CUES, settings)
+    asked = [section for section in query.reading.asks_sections if section in METHODS_SECTIONS]
+    if asked:
+        # "limitations of the review's search": what bounds it is what its methods say it kept and left out.
+        pool = _strand_sentences(query, evidence, asked, settings)
+    else:
+        pool = _cue_candidates(query, evidence, _LIMITATION_CUES, settings)
+        # "the biggest gap in the human evidence": the gaps of that strand of the review first.
+        sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
+        pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
     return _prose_and_rows(_select(pool, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
 
 
@@ -490,6 +541,10 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         return _prose_and_rows(_select(prose, evidence, settings, margin=settings.synthesis_margin) + rows, evidence, settings)
     strands = [strand for strand in STRANDS if not reading.strands or strand[0] in reading.strands]
     quotes = []
+    if _ASKS_AIM.search(reading.text.lower()) and not reading.strands:
+        # "what is this paper about?": the review's own statement of its aim comes first.
+        aims = [s for s in evidence.sentences if _STATES_AIM.search(s.text) and not s.gate]
+        quotes += [_quote(evidence, item.sentence, "Aim") for item in evidence.score(query, aims, settings.lexical_weight)[:1]]
     for label, _, sections in strands:
         best = _select(_strand_sentences(query, evidence, sections, settings), evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
@@ -501,6 +556,10 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     return blocks
 
 
+# Asking what the review sets out to do, and the sentences where it says so.
+_ASKS_AIM = re.compile(r"\b(?:about|aims?|purpose|goals?|objectives?|trying to|tries to|sets? out|point of)\b")
+_STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic )?review (?:attempts|aims|was done|is|seeks|tries|investigates)",
+                         re.IGNORECASE)
 # Words of a summary request that name no topic.
 _SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "
                            "findings finding main key points takeaways takeaway state field research msc mscs therapy "
@@ -524,32 +583,84 @@ def _tables_tally(evidence: Evidence, strands: Sequence[str]) -> str:
 
 def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
     sides = query.reading.sides[:2]
-    side_stems = [_side_words(evidence, side) for side in sides]
+    mentions = _side_mentions(evidence, sides)
     pool = evidence.score(query, evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections),
                           settings.lexical_weight)
-    pool = [item for item in pool if not _is_row(evidence, item.sentence) and not item.sentence.gate]
-    both = _favouring([item for item in pool if all(_mentions_word(item.sentence, stems) for stems in side_stems)],
-                      _COMPARES.search, settings.comparison_bonus)
+    pool = list({item.sentence.text: item for item in reversed(pool)
+                 if not _is_row(evidence, item.sentence) and not item.sentence.gate}.values())[::-1]  # a text once
+    named = {item.sentence.row: mentions(item.sentence) for item in pool}
+    both = _favouring([item for item in pool if all(named[item.sentence.row])], _COMPARES.search, settings.comparison_bonus)
     if JUDGEMENT.search(query.reading.text.lower()):
-        # "…or is bone marrow better?": the review's recommendation, whichever side it names, answers first.
-        recommends = [item for item in pool if _RECOMMENDS.search(item.sentence.text)
-                      and any(_mentions_word(item.sentence, stems) for stems in side_stems)]
+        # "…or is bone marrow better?": the review's recommendation, whichever side it names, answers first —
+        # a recommendation about the question itself (within the margin of the best sentence).
+        floor = (pool[0].score if pool else 0.0) - settings.extra_margin
+        recommends = [item for item in pool if _RECOMMENDS.search(item.sentence.text) and item.score >= floor
+                      and any(named[item.sentence.row])]
         both = recommends[:1] + [item for item in both if item not in recommends[:1]]
     quotes: list[Quote] = []
     used: set[int] = set()
     for item in both[:2]:
         quotes.append(_quote(evidence, item.sentence, "Both"))
         used.add(item.sentence.row)
-    for side, stems in zip(sides, side_stems):
-        own = [item for item in pool if _mentions_word(item.sentence, stems) and item.sentence.row not in used]
+    for index, side in enumerate(sides):
+        # A side's own line: a sentence naming it and not the other side, if there is one.
+        own = [item for item in pool if named[item.sentence.row][index] and item.sentence.row not in used]
+        alone = [item for item in own if sum(named[item.sentence.row]) == 1]
         if own:
-            quotes.append(_quote(evidence, own[0].sentence, side))
-            used.add(own[0].sentence.row)
+            chosen = (alone or own)[0]
+            quotes.append(_quote(evidence, chosen.sentence, side))
+            used.add(chosen.sentence.row)
     blocks: list[Block] = [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
     tally = _sides_tally(evidence, sides)
     if tally:
         blocks.append(Summary(tally))
     return blocks
+
+
+def _side_mentions(evidence: Evidence, sides: Sequence[str]):
+    """A test of which compared sides a sentence names, each by the words that tell it from the others.
+
+    The review's subject words ("MSCs", "azoospermia") tell no side apart, and neither do words the sides share;
+    a side whose words lie inside another's ("obstructive" in "non-obstructive azoospermia") is named only where
+    its words stand outside the other's phrase."""
+    stems = [_side_words(evidence, side) for side in sides]
+    literal = [lexical.tokenize(side) for side in sides]
+    spans: list[list[re.Pattern[str]]] = [[] for _ in sides]  # per side: other sides' phrases that contain its words
+    heads: list[set[str]] = [set() for _ in sides]
+    for index, words in enumerate(literal):
+        for j, other in enumerate(literal):
+            if j != index and words and set(words) < set(other):
+                spans[index].append(_phrase_pattern(sides[j], words))
+                # "obstructive vs non-obstructive azoospermia": the words after the shared ones belong to both sides.
+                heads[j].update(other[max(other.index(word) for word in words) + 1:])
+    distinct = []
+    for index, own in enumerate(stems):
+        others = set().union(*(other for j, other in enumerate(stems) if j != index)) | heads[index]
+        distinct.append(own - others - evidence.topic_words or own - others or set(literal[index]) - heads[index])
+
+    def named(sentence: Sentence) -> tuple[bool, ...]:
+        found = []
+        for index in range(len(sides)):
+            words = sentence.words
+            if spans[index]:
+                text = sentence.text
+                for pattern in spans[index]:
+                    text = pattern.sub(" ", text)
+                words = frozenset(lexical.tokenize(text))
+            found.append(bool(distinct[index] & words))
+        return tuple(found)
+
+    return named
+
+
+def _phrase_pattern(phrase: str, inner: Sequence[str]) -> re.Pattern[str]:
+    """The words of `phrase` up to the last of `inner`'s, as written with spaces or hyphens ("non-obstructive")."""
+    surface = re.findall(r"\w+", phrase)
+    last = max(i for i, word in enumerate(surface) if set(lexical.tokenize(word)) & set(inner))
+    return re.compile(r"\b" + r"[\s-]+".join(map(re.escape, surface[: last + 1])) + r"\w*", re.IGNORECASE)
+
+
+_NEGATIONS = frozenset({"non", "not", "without", "un"})
 
 
 def _side_words(evidence: Evidence, phrase: str) -> set[str]:
@@ -558,7 +669,9 @@ def _side_words(evidence: Evidence, phrase: str) -> set[str]:
     words = set(lexical.tokenize(expand_query(phrase, evidence.abbreviations)))
     own = set(lexical.tokenize(phrase))
     for abbreviation, expansion in {**FIELD_ABBREVIATIONS, **evidence.abbreviations}.items():
-        if own and own <= set(lexical.tokenize(expansion)):
+        spelled = set(lexical.tokenize(expansion))
+        # Not an expansion that negates the phrase: NOA, "non-obstructive azoospermia", does not stand for "obstructive".
+        if own and own <= spelled and not (spelled - own) & _NEGATIONS:
             words.update(lexical.tokenize(abbreviation))
     return words
 
@@ -657,8 +770,9 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
         blocks = _declined(query, coverage, evidence, settings)
     elif table is not None and not reading.reference_search:
         blocks = _table(table, settings)
-        if not table.count and candidates:  # no row answers: say so, then what the text says
-            blocks += _fact(query, candidates, evidence, settings)
+        if not table.count:  # no row answers: say so, then what the text says of the same thing, if anything
+            prose = [c for c in candidates if not _is_row(evidence, c.sentence) and _names_conditions(c.sentence, table)]
+            blocks += _fact(query, prose, evidence, settings) if prose else []
     elif reading.intent == "trial":
         blocks = _trial(query, evidence, candidates, settings)
     elif reading.intent == "reference" and reading.reference_search:

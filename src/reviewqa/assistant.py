@@ -49,7 +49,8 @@ def clean_question(question: object, max_chars: int) -> str:
 def turn_of(answer: Answer) -> Turn:
     """What a later question needs of this answer."""
     table_query = answer.table.query if answer.table is not None else None
-    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references)
+    leading = answer.table.values[:1] if table_query is not None and table_query.order in ("most", "fewest") else ()
+    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references, leading)
 
 
 class Assistant:
@@ -107,7 +108,8 @@ class Assistant:
         # A part alone often lacks its subject ("list the mechanisms"): it is embedded with its question around it.
         texts = [reading.text, vocabulary.reworded(reading.text, abbreviations),
                  *(vocabulary.reworded(f"{part} ({reading.text})", abbreviations) for part in reading.parts)]
-        vectors = self.embedder.encode(texts)
+        unique = list(dict.fromkeys(texts))  # a question with nothing to reword is embedded once
+        vectors = self.embedder.encode(unique)[[unique.index(text) for text in texts]]
         words = lambda text: tuple(lexical.tokenize(vocabulary.expand_query(text, abbreviations)))  # noqa: E731
         parts = tuple(Query(reading, words(part), vector, vector) for part, vector in zip(reading.parts, vectors[2:]))
         return Query(reading, words(reading.text), vectors[0], vectors[1], parts)

@@ -58,6 +58,10 @@ class RetrievalSettings(_Group):
         0.3, ge=0, le=1,
         description="Factor on the fused score of administrative passages (funding, contributions, abbreviations…) "
                     "the question does not ask about by name.")
+    bibliography_weight: float = Field(
+        0.5, ge=0, le=1,
+        description="Factor on the fused score of reference-list entries when the question is not about cited works: "
+                    "a title names what a work studied, not what the review found.")
     citing_lead: int = Field(
         3, ge=0, description="A reference entry among this many first passages is preceded by the best passages citing it.")
 

@@ -100,7 +100,7 @@ class BertQueryEncoder:
     """The forward pass of a BERT encoder + mean pooling + L2 normalisation, in NumPy.
 
     Mirrors sentence-transformers' Transformer → Pooling(mean) → Normalize for
-    `model_type == "bert"`, one text at a time (no padding needed). Loads in a
+    `model_type == "bert"`. Loads in a
     fraction of a second, so it also serves builds that embed only a few texts."""
 
     def __init__(self, name: str, folder: Path):
@@ -145,18 +145,36 @@ class BertQueryEncoder:
     def _dense(self, x: np.ndarray, prefix: str) -> np.ndarray:
         return x @ self.w[prefix + ".weight"] + self.w[prefix + ".bias"]
 
-    def _encode_one(self, text: str) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        # Short texts (a question and its rewordings) share one pass; the attention mask grows with the
+        # square of a pack's length, so a pack holds at most one full-length text's worth of tokens.
+        packs: list[list[list[int]]] = [[]]
+        for encoding in encodings:
+            if packs[-1] and sum(map(len, packs[-1])) + len(encoding.ids) > self.max_seq_length:
+                packs.append([])
+            packs[-1].append(encoding.ids)
+        return np.concatenate([self._encode_pack(pack) for pack in packs])
+
+    def _encode_pack(self, texts: list[list[int]]) -> np.ndarray:
+        """Token sequences packed into one: the dense layers run once for all of them, and a
+        block-diagonal mask keeps each text's attention to its own tokens (no padding)."""
         from scipy.special import erf
 
-        ids = np.array(self.tokenizer.encode(text).ids)
+        ids = np.concatenate([np.array(t) for t in texts])
+        positions = np.concatenate([np.arange(len(t)) for t in texts])
+        owner = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
+        blocked = np.where(owner[:, None] == owner[None, :], 0.0, -np.inf).astype(np.float32)
         w = self.w
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][: len(ids)]
+        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
         x = self._norm(x + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
         size = x.shape[1] // self.heads
         for layer in range(self.layers):
             prefix = f"encoder.layer.{layer}"
             q, k, v = self._dense(x, f"{prefix}.attention.self.qkv").reshape(len(ids), 3, self.heads, size).transpose(1, 2, 0, 3)
-            scores = q @ k.transpose(0, 2, 1) / math.sqrt(size)  # a Python float keeps the arrays float32
+            scores = q @ k.transpose(0, 2, 1) / math.sqrt(size) + blocked  # a Python float keeps the arrays float32
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             context = (scores / scores.sum(-1, keepdims=True)) @ v
             attended = self._dense(context.transpose(1, 0, 2).reshape(len(ids), -1), f"{prefix}.attention.output.dense")
@@ -164,16 +182,11 @@ class BertQueryEncoder:
             hidden = self._dense(x, f"{prefix}.intermediate.dense")
             hidden = 0.5 * hidden * (1.0 + erf(hidden / math.sqrt(2.0)))  # exact GELU, as BERT uses
             x = self._norm(x + self._dense(hidden, f"{prefix}.output.dense"), f"{prefix}.output.LayerNorm")
-        pooled = x.mean(0)
-        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._encode_one(text) for text in texts])
+        pooled = np.stack([x[owner == i].mean(0) for i in range(len(texts))])
+        return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self._encode_one(text)
+        return self.encode([text])[0]
 
 
 def _is_mean_pooled_bert(folder: Path) -> bool:

@@ -147,8 +147,8 @@ def evaluate_with(ask: Callable[[str, list[str]], Response], questions: list[dic
     }
 
 
-def evaluate(assistant, questions: list[dict[str, Any]]) -> dict[str, Any]:
-    """Score the assistant, each question asked with its conversation."""
+def asking(assistant) -> Callable[[str, list[str]], Response]:
+    """The assistant as a pipeline under evaluation: each question asked with its conversation."""
 
     def ask(text: str, history: list[str]) -> Response:
         turns = []
@@ -161,7 +161,12 @@ def evaluate(assistant, questions: list[dict[str, Any]]) -> dict[str, Any]:
         return Response([p.text for p in answer.passages], to_markdown(answer), [c.ref for c in answer.citations],
                         answer.timings_ms["total"], answer.covered)
 
-    return evaluate_with(ask, questions)
+    return ask
+
+
+def evaluate(assistant, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Score the assistant on a question set."""
+    return evaluate_with(asking(assistant), questions)
 
 
 def format_report(report: dict[str, Any], per_question: bool = False) -> str:

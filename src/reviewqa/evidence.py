@@ -127,6 +127,17 @@ class Evidence:
                          for word in re.findall(r"[a-z]{4,}", chunk.text.lower()))
 
     @cached_property
+    def topic_words(self) -> frozenset[str]:
+        """Words of the review's title: the subject every passage shares, so they tell no two things apart."""
+        return frozenset(word for doc in self.index.documents for word in lexical.tokenize(doc.title))
+
+    @cached_property
+    def identifier_prefixes(self) -> frozenset[str]:
+        """The letters that start the review's identifiers, lower-cased ("nct" of NCT02041910): a question asking
+        for "the NCT number" names them."""
+        return frozenset(prefix.lower() for chunk in self.index.chunks for prefix in re.findall(r"\b([A-Z]{2,6})\d{4,}", chunk.text))
+
+    @cached_property
     def bibliography_words(self) -> frozenset[str]:
         """Words of the reference list (titles, journals): what a question about the bibliography may use."""
         return frozenset(word for chunk in self.index.chunks if chunk.kind == "reference" for word in lexical.tokenize(chunk.text))

@@ -25,16 +25,23 @@ _FOOTNOTE_RE = re.compile(r"^(Abbreviations:|[A-Z][A-Za-z0-9]{0,6}\s+[a-z])")
 _LINK_RE = re.compile(r"\[([^\]]+)\]\((\S+?)\)(?=[.,;]?(?:\s|$))")
 _TERMINAL = (".", "?", "!", ":", ".)", ".”", "”", '."')
 
-# Lines that are page furniture, licence text or author metadata, not content.
+# Lines that are page furniture or licence text, not content.
 _BOILERPLATE_PREFIXES = (
     "REVIEW",
     "Open Access",
-    "* Correspondence",
-    "[†]",
     "© The Author",
     "Keywords:",
 )
-_SUPERSCRIPT_START = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]")
+# Author metadata, kept as a section of its own ("where are the authors from?"): affiliations numbered by a
+# superscript, the corresponding authors' addresses, the co-first authors' note.
+_SUPERSCRIPT_START = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+_SUPERSCRIPT_DIGITS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+_CORRESPONDENCE = re.compile(r"^\*\s*Correspondence:\s*")
+_CO_FIRST = re.compile(r"^\[†\]\s*")
+AUTHOR_SECTION = "Author information"
+# The journal's dates ("Received: 22 January 2021 Accepted: 17 March 2021", "Published online: 06 April 2021").
+_HISTORY_LINE = re.compile(r"^(?:Received|Accepted|Published(?: online)?):\s")
+HISTORY_SECTION = "Publication history"
 _END_OF_ARTICLE = ("Publisher's Note", "Publisher’s Note")
 _REFERENCES_HEADING = "References"
 _ABBREVIATIONS_HEADING = "Abbreviations"
@@ -59,8 +66,33 @@ def _blocks(text: str) -> list[str]:
 
 
 def _is_boilerplate(line: str) -> bool:
+    return line.strip().startswith(_BOILERPLATE_PREFIXES)
+
+
+def _is_author_metadata(line: str) -> bool:
     stripped = line.strip()
-    return stripped.startswith(_BOILERPLATE_PREFIXES) or bool(_SUPERSCRIPT_START.match(stripped))
+    return bool(_SUPERSCRIPT_START.match(stripped) or _CORRESPONDENCE.match(stripped) or _CO_FIRST.match(stripped))
+
+
+def _author_information(author_line: str, metadata: list[str]) -> Section | None:
+    """The authors with their affiliation numbers, the affiliations in order, the co-first and corresponding authors."""
+    paragraphs = []
+    if author_line:
+        numbered = re.sub(r"\^\{([^}]*)\}", lambda m: f" ({re.sub(r'[^0-9,]', '', m.group(1))})", author_line)
+        numbered = re.sub(r"([¹²³⁴⁵⁶⁷⁸⁹⁰]+)", lambda m: f" ({m.group(1).translate(_SUPERSCRIPT_DIGITS)})", numbered)
+        paragraphs.append("Authors and their affiliations: " + re.sub(r"\s+", " ", numbered.replace(" ()", "")).strip() + ".")
+    affiliations = sorted((line.strip() for line in metadata if _SUPERSCRIPT_START.match(line.strip())),
+                          key=lambda line: _SUPERSCRIPT_START.match(line)[0].translate(_SUPERSCRIPT_DIGITS))
+    for line in affiliations:
+        number = _SUPERSCRIPT_START.match(line)[0]
+        paragraphs.append(f"Affiliation {number.translate(_SUPERSCRIPT_DIGITS)}: {line[len(number):].strip()}.")
+    for line in metadata:
+        stripped = line.strip()
+        if _CO_FIRST.match(stripped):
+            paragraphs.append(_CO_FIRST.sub("", stripped).rstrip(".") + ".")
+        elif _CORRESPONDENCE.match(stripped):
+            paragraphs.append("Corresponding authors' e-mail: " + _CORRESPONDENCE.sub("", stripped).rstrip(".") + ".")
+    return Section(AUTHOR_SECTION, tuple(Paragraph(AUTHOR_SECTION, text, ()) for text in paragraphs)) if paragraphs else None
 
 
 def _is_heading(line: str) -> bool:
@@ -203,12 +235,16 @@ def parse_review(text: str, source: str = "review") -> Document:
         raise ParseError(f"{source}: no 'Abstract' heading, so this does not look like the review's text")
     front = [line.strip() for line in lines[:start]]
     title = max((line for line in front if "^{" not in line), key=len, default="")
-    authors = next((_clean_author_line(line) for line in front if "^{" in line), "")
+    author_line = next((line for line in front if "^{" in line), "")
+    authors = _clean_author_line(author_line)
     lines, tables = _split_tables(lines[start:])
 
     ref_start = next((i for i, line in enumerate(lines) if line.strip() == _REFERENCES_HEADING), len(lines))
     references = parse_references(lines[ref_start + 1:])
-    body = [line for line in lines[:ref_start] if not _is_boilerplate(line)]
+    content = [line for line in lines[:ref_start] if not _is_boilerplate(line)]
+    metadata = [line for line in content if _is_author_metadata(line)]
+    history = [line.strip() for line in content if _HISTORY_LINE.match(line.strip())]
+    body = [line for line in content if not _is_author_metadata(line) and not _HISTORY_LINE.match(line.strip())]
 
     sections: list[Section] = []
     abbreviations: dict[str, str] = {}
@@ -230,6 +266,11 @@ def parse_review(text: str, source: str = "review") -> Document:
         if heading == _ABBREVIATIONS_HEADING:
             abbreviations.update(parse_abbreviations(block))
     close()
+    author_information = _author_information(author_line, metadata)
+    if author_information is not None:
+        sections.append(author_information)
+    if history:
+        sections.append(Section(HISTORY_SECTION, tuple(Paragraph(HISTORY_SECTION, line, ()) for line in history)))
     for table in tables:
         for note in table.notes:
             for abbr, expansion in parse_abbreviations(note).items():

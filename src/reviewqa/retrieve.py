@@ -93,7 +93,10 @@ def search(query: Query, evidence: Evidence, settings: RetrievalSettings, k: int
     bm25 = np.asarray(index.bm25.get_scores(list(query.tokens)), dtype=np.float64) if query.tokens else np.zeros(len(chunks))
     fused = fuse(similarity, bm25, settings) + settings.sentence_weight / (settings.rrf_k + _ranks(best_sentence))
     gated = np.array([unasked_admin(c, query.reading.asks_sections) for c in chunks])
-    fused = np.where(gated, fused * settings.unasked_admin_weight, fused) + IDENTIFIER_BONUS * _named(query, chunks)
+    fused = np.where(gated, fused * settings.unasked_admin_weight, fused)
+    if query.reading.intent != "reference":
+        fused = np.where([c.kind == "reference" for c in chunks], fused * settings.bibliography_weight, fused)
+    fused = fused + IDENTIFIER_BONUS * _named(query, chunks)
     if kinds:
         fused = np.where([c.kind in kinds for c in chunks], fused, -np.inf)
     order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]

@@ -82,6 +82,8 @@ def _unit(tables: Sequence[int], count: int) -> str:
 
 
 def _size(table: int, count: int, refs: int) -> str:
+    if not count:
+        return f"no {_unit((table,), 2)}"
     if table == 4:
         return f"{count} {_unit((4,), count)}"
     return f"{count} {_unit((table,), count)} citing {refs} reference{'s' * (refs != 1)}"
@@ -131,11 +133,19 @@ def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQ
 def _values_recorded(query: TableQuery, table: TypedTable) -> str:
     """What the table does record, when a value asked for matches no row ("phase 3": phases 1, 1&2, 2 and 4)."""
     asked = [c for c in query.conditions if c.values and not c.negated and table.number in FIELD_COLUMNS.get(c.field, {})]
-    if len(asked) != 1:
+    if not asked:
         return ""
-    column = FIELD_COLUMNS[asked[0].field][table.number]
-    counts = _tally(row.categories(column) for row in table.rows)
-    return f"; {_lower(column)} recorded: {_listed(counts, column)}"
+    # With several conditions, the last one asked (a follow-up's "any in rats?") among the rows the others keep:
+    # "recipient species recorded where therapeutics = Exosome: Mouse (3)".
+    column = FIELD_COLUMNS[asked[-1].field][table.number]
+    others = [(c, FIELD_COLUMNS[c.field][table.number]) for c in query.conditions
+              if c is not asked[-1] and table.number in FIELD_COLUMNS.get(c.field, {})]
+    kept = [row for row in table.rows if all(c.matches(row.column_values(col)) for c, col in others)]
+    counts = _tally(row.categories(column) for row in kept)
+    if not counts:
+        return ""
+    where = " where " + ", ".join(f"{_lower(col)} {c.describe()}" for c, col in others) if others else ""
+    return f"; {_lower(column)} recorded{where}: {_listed(counts, column)}"
 
 
 def _lower(name: str) -> str:

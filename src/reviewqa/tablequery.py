@@ -192,6 +192,9 @@ _VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|few
                      + _NOUN_GROUPS + r")\b")
 _NOUN_AT_END = re.compile(r"(?:^|[-–—:,]\s*|\bwhich\s+)(?P<noun>" + _NOUN_GROUPS + r")\s*[?.!]*\s*$")
 _GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b")
+# "How were the animals made azoospermic?", "how was azoospermia induced?": the modelling methods.
+_HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:made|rendered|become|became|induced|created|caused)\s+(?:\w+\s+)?azoosperm\w*"
+                           r"|\bhow (?:was|were|is|are) azoospermia\s+(?:\w+\s+)?(?:induced|created|caused|modell?ed)\b")
 # Fields specific enough to the tables that asking for their values is a table question by itself.
 _TABLE_SPECIFIC_FIELDS = {"inducer", "model", "transplantation", "therapeutic", "phase", "stage", "donor species"}
 _MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|top)\b")
@@ -404,7 +407,8 @@ def _noun_field(match: re.Match | None) -> str | None:
 def _values_field(text: str, found: Sequence[Mention]) -> str | None:
     """The field named by "which countries", "what species", "trials by country"…"""
     masked = _masked(text, found)
-    return _noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked)) or _noun_field(_NOUN_AT_END.search(masked))
+    return (_noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked))
+            or _noun_field(_NOUN_AT_END.search(masked)) or ("model" if _HOW_MODELLED.search(text) else None))
 
 
 def _study_tables(text: str) -> tuple[int, ...]:
@@ -503,8 +507,8 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         return None
     if intent == "count" and "how many" in lowered and not (_HOW_MANY_ROWS.search(lowered) or mentions_table):
         return None
-    keyword_query = not question.rstrip().endswith("?") and not _QUESTION_START.match(lowered) \
-        and not _unaccounted_words(lowered, found)
+    # Keywords ("torsion models?", "busulfan rat studies"), with or without a question mark.
+    keyword_query = not _QUESTION_START.match(lowered) and not _unaccounted_words(lowered, found)
     # A comparison is the tables' only when it compares studies, trials or rows ("female vs male trials");
     # "compare adipose and bone marrow MSCs" asks the review's text.
     studies = bool(study_tables or mentions_table or re.search(rf"\b{_STUDY_NOUN}\b", lowered))
@@ -514,7 +518,9 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         intent is not None
         and (has_subject or (intent == "values" and values_field in _TABLE_SPECIFIC_FIELDS))
         and (intent != "count" or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or mentions_table)
-    ) or (keyword_query and conditions and (study_tables or len(conditions) > 1))
+    ) or (keyword_query and conditions and (study_tables or len(conditions) > 1
+                                             or (any(c.field in _TABLE_SPECIFIC_FIELDS for c in conditions)
+                                                 and re.search(rf"\b{_STUDY_NOUN}\b", lowered))))
     if not is_table_question:
         return None
     explicit = bool(study_tables)
@@ -529,6 +535,14 @@ def _is_follow_up(lowered: str, intent: str | None, has_subject: bool, study_tab
     short = len(lowered.split())
     return (bool(_FOLLOW_UP.search(lowered)) or (intent is not None and not has_subject and short <= 6)
             or (short <= _SHORT_FOLLOW_UP_WORDS and has_subject and not study_tables))
+
+
+def rows_behind(state: TableState, leading: Sequence[str] = ()) -> TableQuery:
+    """The rows an earlier count or tally stands for; narrowed to the value it led with ("Egypt" of "which country has
+    the most trials?") or to the values it singled out."""
+    values = tuple(leading) or state.focus
+    narrowed = (Condition(state.values_field, values),) if state.values_field and values else ()
+    return TableQuery(state.tables, state.conditions + narrowed, "rows", None, state.untestable)
 
 
 def _follow_up(lowered: str, state: TableState, conditions: list[Condition], study_tables: tuple[int, ...],

@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .records import CITATION_RE, TRIAL_CODE_RE, Reference, expand_citations
-from .tablequery import TableQuery, mentions, parse_table_question
+from .tablequery import TableQuery, mentions, parse_table_question, rows_behind
 from .vocabulary import corrected, field_words, normalise_spelling
 
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
@@ -49,7 +49,10 @@ _WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review|ref|re
 # Asking for a cited work without naming it: "which paper…", "doi of…", "…paper citation", "show me the ref".
 _REFERENCE_SEARCH = re.compile(
     r"\b(?:refs?|references?(?!\s+(?:values?|ranges?|intervals?|standards?|points?|groups?|levels?))|citations?|cite|"
-    r"dois?|bibliograph\w*)\b|\bwhich (?:paper|study|article|publication)\b")
+    r"dois?|bibliograph\w*)\b|\b(?:which|what) (?:paper|study|article|publication|group|team)\b"
+    # "who showed that…": the work that did
+    r"|\bwho (?:first )?(?:showed|shown|reported|found|demonstrated|described|proved|discovered|noted|observed|published"
+    r"|studied|tested|compared|transplanted|injected|used|did)\b")
 
 _LIMITATIONS = re.compile(
     r"\b(?:limitations?|limits|gaps?|missing|lacks?|lacking|weakness(?:es)?|drawbacks?|disadvantages?|downsides?|cons"
@@ -91,7 +94,10 @@ ADMIN_SECTIONS: dict[str, re.Pattern] = {
     "Consent for publication": re.compile(r"\bconsent\b"),
     "Competing interests": re.compile(r"\b(?:competing|conflicts? of interest|conflicting interests?)\b"),
     "Title": re.compile(r"\b(?:title|who (?:are|were) the (?:first )?authors|who wrote|written by|authors? of (?:the|this) (?:review|paper|article)"
-                        r"|first authors?|which journal|where are the authors from|affiliations?|universit(?:y|ies)|institutions?)\b"),
+                        r"|which journal)\b"),
+    "Author information": re.compile(r"\b(?:affiliations?|universit(?:y|ies)|institutions?|institutes?|co-?first|correspond\w*"
+                                     r"|e-?mails?|contact|where (?:are|do|does|is) (?:the )?(?:authors?|they|he|she|first one)\b.*"
+                                     r"\b(?:from|work|works|based)|authors? (?:are )?(?:from|work|based))\b"),
     "Publication history": re.compile(r"\b(?:received|accepted|published|publication date|when was (?:it|the review|this review|"
                                       r"the paper|this paper) (?:published|received|accepted|written))\b"),
 }
@@ -107,6 +113,8 @@ _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same fo
                               re.IGNORECASE)
 _ANAPHOR = re.compile(r"\b(?:it|its|they|them|their|those|these|this|that|one|ones|he|she|his|her|such)\b", re.IGNORECASE)
 _FOLLOW_UP_MAX_WORDS = 8
+# A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
+_LISTING_FOLLOW_UP = re.compile(r"\b(?:their|those|them|these|which ones|what are they|which are they)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ class Turn:
     reading: str = ""  # how it was read, when that differed from the question
     table_query: TableQuery | None = None  # the table query it was answered with
     references: tuple[int, ...] = ()  # the cited works it was about
+    leading_values: tuple[str, ...] = ()  # the value a "most"/"fewest" table answer named ("Egypt"): what "their…" means
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Turn:
@@ -129,12 +138,14 @@ class Turn:
             table_query = None
         references = raw.get("references") if isinstance(raw.get("references"), list) else []
         reading = raw.get("reading", raw.get("interpreted_as", ""))
+        leading = raw.get("leading_values") if isinstance(raw.get("leading_values"), list) else []
         return cls(str(raw.get("question", "")), str(reading or ""), table_query,
-                   tuple(n for n in references if isinstance(n, int)))
+                   tuple(n for n in references if isinstance(n, int)), tuple(str(v) for v in leading))
 
     def to_dict(self) -> dict[str, Any]:
         return {"question": self.question, "reading": self.reading,
-                "table_query": self.table_query.to_dict() if self.table_query else None, "references": list(self.references)}
+                "table_query": self.table_query.to_dict() if self.table_query else None, "references": list(self.references),
+                "leading_values": list(self.leading_values)}
 
 
 @dataclass(frozen=True)
@@ -242,16 +253,24 @@ def asked_sections(text: str) -> frozenset[str]:
     return frozenset(asked)
 
 
+# "the difference between X and Y", "compare X with Y": the two sides in free words.
+_BETWEEN = re.compile(r"\b(?:differ\w*\s+between|compar\w*|distinguish\w*(?:\s+between)?)\s+(.+?)\s+(?:and|with|to|from)\s+(.+)",
+                      re.IGNORECASE)
+# Where a compared side's words stop: "…vs Y in rats", "…vs Y, which is better?"
+_SIDE_END = re.compile(r"(?:\s+(?:in|for|as|when|regarding|which|what|who|how|is|are)\b|\s*[,;:?—(]).*$", re.IGNORECASE | re.DOTALL)
+
+
 def _sides(text: str) -> tuple[str, ...]:
     """What a prose comparison compares: vocabulary values named in the question, or the words around an explicit
     "vs" / "versus" ("why are MSCs popular compared to other stem cells?" compares nothing the review sets side by side)."""
     named = tuple(dict.fromkeys(label for mention in mentions(text) for label in mention.labels))
     if len(named) >= 2:
         return named
-    split = re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
+    between = _BETWEEN.search(text)
+    split = between.groups() if between else re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
     if len(split) == 2:
         left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", split[0], flags=re.IGNORECASE).strip(" ?.,")
-        right = re.sub(r"\s+(?:in|for|as|when|regarding)\b.*$", "", split[1], flags=re.IGNORECASE).strip(" ?.,")
+        right = _SIDE_END.sub("", split[1]).strip(" ?.,")
         if left and right:
             return (left, right)
     return named
@@ -302,6 +321,10 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         return Reading(typed, question, "reference", references=named, asks_sections=asks)
     state = _table_state(history)
     table = parse_table_question(question, state)
+    if table is None and state is not None and state.intent != "rows" and _LISTING_FOLLOW_UP.search(question) \
+            and len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS:
+        # "give me their NCT numbers" after "which country has the most trials?": the rows behind that answer.
+        table = rows_behind(state, previous.leading_values if previous else ())
     if _REFERENCE_SEARCH.search(question.lower()):
         # "doi of the urine stem cells exosome paper", "hamster fat MSC busulfan paper citation": the work is found
         # from what the question says of it (its table row, the sentence citing it, its title or journal).
@@ -317,7 +340,7 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     if _PROS_AND_CONS.search(lowered):
         return Reading(typed, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks)
     if _LIMITATIONS.search(lowered):
-        return Reading(typed, text, "limitations", asks_sections=asks)
+        return Reading(typed, text, "limitations", strands=_strands(text), asks_sections=asks)
     if _PROCEDURE.search(lowered):
         return Reading(typed, text, "summary", procedure=True, asks_sections=asks)
     if _SUMMARY.search(lowered):

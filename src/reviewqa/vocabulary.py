@@ -31,6 +31,7 @@ help helps helped work works worked working happen happens happened get gets got
 do does did done go goes went come comes came see seen want wants need needs needed think thought believe point points
 figure figures table tables row rows column columns entry entries one ones two three first second last many much
 more most less least few fewer fewest best better worse worst good bad big small high low new old common commonly
+bigger biggest largest smaller smallest greatest higher highest lower lowest newest oldest
 often usually typically important importance main major minor part parts number numbers total amount level levels
 status stage stages current currently still yet ever already also even well whether why how what when where which who
 whose whom there here this that these those they them their it its anything something everything nothing someone
@@ -112,6 +113,7 @@ FIELD_ABBREVIATIONS: dict[str, str] = {
     "POF": "premature ovarian failure",
     "ED": "erectile dysfunction",
     "CT": "clinical trial",
+    "SSC": "spermatogonial stem cell",
 }
 
 
@@ -128,6 +130,11 @@ def _variants(expansion: str) -> list[str]:
     return [expansion[: match.start()] + word + expansion[match.end():] for word in match.groups()]
 
 
+def _plain_words(text: str) -> list[str]:
+    """Stems in order, a hyphenated word as its parts ("stromal-vascular" and "stromal vascular" alike)."""
+    return lexical.tokenize(text.replace("-", " "))
+
+
 def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
     return bool(phrase) and any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1))
 
@@ -136,12 +143,12 @@ def expand_query(question: str, abbreviations: dict[str, str]) -> str:
     """The question plus the expansions of the abbreviations and synonyms it uses, and the
     abbreviations of terms it spells out (compared as stemmed words, so plurals match)."""
     lowered = question.lower()
-    words = lexical.tokenize(question)
+    words = _plain_words(question)
     extra: list[str] = []
     for abbr, expansion in {**FIELD_ABBREVIATIONS, **abbreviations}.items():
         if _uses(question, abbr):
             extra.append(expansion)
-        elif len(expansion) > 6 and any(_contains_phrase(words, lexical.tokenize(v)) for v in _variants(expansion)):
+        elif len(expansion) > 6 and any(_contains_phrase(words, _plain_words(v)) for v in _variants(expansion)):
             extra.append(abbr)
     for phrase, expansion in SYNONYMS.items():
         if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
