@@ -102,3 +102,36 @@ def test_a_quantity_the_review_does_not_give_is_declined(assistant):
 ])
 def test_in_scope_questions_in_other_words_are_answered(assistant, question):
     assert assistant.ask(question).covered
+
+
+def test_a_measured_quantity_anywhere_in_the_question_asks_for_a_figure():
+    from reviewqa.abstain import asks_quantity
+
+    assert asks_quantity("what BMP4 concentration in ng/mL gave the best expression?")
+    assert asks_quantity("What is the half-life of MSC exosomes after injection?")
+    assert not asks_quantity("does liposuction change how many stem cells you get?")
+
+
+def test_how_many_counts_the_noun_it_names_and_how_long_needs_a_time():
+    # "how many days": a percentage of bone marrow cells is no number of days.
+    assert not gives_figure_for("How many days do MSCs survive in the rat testis?", "Approximately 30% of the bone marrow aspirate")
+    assert gives_figure_for("how long until sperm appears?", "sperm appeared 8 weeks after the injection")
+    assert not gives_figure_for("how long until sperm appears?", "in 2 of 5 animals")
+
+
+@pytest.mark.parametrize("question", [
+    "Did MSC therapy bring back menstruation in the women in NCT02644447?",  # a listed trial's effect: never reported
+    "How many mice were used in the Kadam co-transplantation study?",  # a named work, a figure nothing about it gives
+    "Sperm retrieval rate of micro-TESE versus conventional TESE in NOA?",  # a compared side the review never names
+])
+def test_declined_though_the_question_names_what_the_review_lists(assistant, question):
+    assert not assistant.ask(question).covered
+
+
+@pytest.mark.parametrize("question", [
+    "Is it true that using a stronger vacuum during liposuction yields more stem cells?",  # lay words for the review's
+    "DOI for the 2019 Kadam paper on co-transplanting MSCs and SSCs?",  # an abbreviation's plural
+    "Jordan azoospermia MSC trial NCT number and phase?",  # the letters of the trial codes
+])
+def test_answered_in_the_readers_own_words(assistant, question):
+    assert assistant.ask(question).covered

@@ -2,7 +2,7 @@
 
 import re
 
-from reviewqa.answer import Prose
+from reviewqa.answer import Prose, TableBlock
 from reviewqa.assistant import turn_of
 from reviewqa.evaluate import normalise
 from reviewqa.render import markdown_table, to_json, to_markdown
@@ -85,3 +85,39 @@ def test_json_contract(assistant):
     assert data["passages"][0]["kind"] in {"prose", "table_row", "reference", "abstract"}
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
     assert [p["score"] for p in data["passages"]][:3] and all(isinstance(c["ref"], int) for c in data["citations"])
+
+
+def test_comparison_sides_are_told_apart_by_their_own_words(assistant):
+    answer = assistant.ask("whats the difference between obstructive and non obstructive azoospermia")
+    assert answer.reading.sides == ("obstructive", "non obstructive azoospermia")
+    lines = {quote.label: quote.text for block in answer.blocks if isinstance(block, Prose) for quote in block.quotes}
+    assert "obstructive azoospermia is more favorable" in lines["obstructive"]
+    assert lines["non obstructive azoospermia"].startswith("Non-obstructive azoospermia (NOA)")
+
+
+def test_a_term_introduced_is_read_on_into_the_sentence_that_takes_it_up(assistant):
+    text = to_markdown(assistant.ask("What cells are found in the stromal vascular fraction of fat?"))
+    assert "(SSF)" in text and "The SSF is heterogeneous and includes MSCs" in text
+
+
+def test_what_the_review_is_about_starts_with_its_aim(assistant):
+    answer = assistant.ask("in a nutshell what is this paper about")
+    first = next(block for block in answer.blocks if isinstance(block, Prose)).quotes[0]
+    assert first.label == "Aim" and first.text.startswith("This systematic review attempts")
+
+
+def test_an_empty_table_result_says_what_is_recorded_and_shows_no_other_rows(assistant):
+    answer = assistant.ask("Is there a phase 3 trial?")
+    assert not any(isinstance(block, TableBlock) and block.shown for block in answer.blocks)
+    assert "no trials; phase recorded: 1 (7), 1&2 (7), 2 (6), 4 (1)" in to_markdown(answer)
+    first = turn_of(assistant.ask("which animal studies used exosomes?"))
+    follow = to_markdown(assistant.ask("any in rats?", [first]))
+    assert "no rows" in follow and "recipient species recorded where therapeutics = Exosome: Mouse (3)" in follow
+
+
+def test_their_codes_after_a_tally_are_the_rows_of_the_value_it_led_with(assistant):
+    first = turn_of(assistant.ask("Which country had the most MSC trials for azoospermia in Table 4?"))
+    assert first.leading_values == ("Egypt",)
+    answer = assistant.ask("ok and give me their NCT numbers", [first])
+    assert answer.table is not None and answer.table.count == 4
+    assert {row[answer.table.columns.index("Country")] for row in answer.table.rows} == {"Egypt"}

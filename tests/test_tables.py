@@ -15,7 +15,7 @@ import pytest
 from reviewqa.parse import read_review
 from reviewqa.tableanswer import answer_table_query, to_json
 from reviewqa.tabledata import COLUMN_VOCABULARY, split_cell
-from reviewqa.tablequery import TableQuery, TableState, parse_table_question
+from reviewqa.tablequery import TableQuery, TableState, parse_table_question, rows_behind
 
 REPO = Path(__file__).parents[1]
 
@@ -459,3 +459,30 @@ def test_how_many_countries_lists_them(tables):
 ])
 def test_questions_about_the_reviews_judgement_are_not_table_questions(question):
     assert parse_table_question(question) is None
+
+
+@pytest.mark.parametrize("question, field, values", [
+    ("testicular torsion models treated with MSCs?", "model", ("Torsion",)),  # keywords, with a question mark
+    ("How were the lab animals made azoospermic in the in vivo MSC studies?", None, ()),
+    ("how many types of induction methods are listed for making male germ cells (retinoic acid etc)?", None, ()),
+])
+def test_table_questions_in_readers_words(question, field, values):
+    query = parse_table_question(question)
+    assert query is not None
+    asked = {c.field: c.values for c in query.conditions}
+    if field:
+        assert asked[field] == values
+    assert "inducer" not in asked  # "(retinoic acid etc)" is an example, not a condition
+
+
+def test_how_animals_were_made_azoospermic_asks_for_the_models():
+    query = parse_table_question("how was azoospermia induced in the animal models?")
+    assert query.tables == (3,) and query.values_field == "model"
+    assert parse_table_question("MSC sources used in the animal azoospermia models table").values_field == "source"
+
+
+def test_rows_behind_a_tally_are_narrowed_to_the_value_it_led_with():
+    tally = parse_table_question("which country has the most azoospermia trials?")
+    rows = rows_behind(tally, ("Egypt",))
+    assert rows.intent == "rows" and rows.values_field is None
+    assert {c.field: c.values for c in rows.conditions}["country"] == ("Egypt",)

@@ -226,7 +226,8 @@ class Assessor:
         return self._matches[word]
 
     def _find_matches(self, word: str) -> set[str]:
-        own = (set(_stems(word)) | self._aliases.get(word, frozenset())) & self.evidence.content_words
+        spelled = self._aliases.get(word) or self._aliases.get(word.removesuffix("s"), frozenset())  # "SSCs" as "SSC"
+        own = (set(_stems(word)) | spelled) & self.evidence.content_words
         if own:
             return own
         surfaces = self.evidence.content_surface_words
@@ -271,8 +272,7 @@ class Assessor:
             return 0.0
         used: set[str] = set()
         for position in positions:
-            used |= {w for s in self.evidence.by_chunk.get(position, ()) for w in s.words}
-            used |= set(lexical.tokenize(self.evidence.index.chunks[position].text))
+            used |= self.evidence.passage_words[position]
         weights = {word: max((self.evidence.weight(stem) for stem in self.matches(word) or _stems(word)), default=0.0)
                    for word in words}
         total = sum(weights.values())
@@ -309,6 +309,8 @@ class Assessor:
         capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and w.isupper()}
         missing = tuple(w for w in words if not self.is_known(w, bibliography=reading.reference_search))
         subject = self._subject_passages(query, hits)
+        if best is not None and not (reading.trial_codes or reading.references):
+            subject.append(best.sentence.chunk)  # the passage an answer would quote from is about the subject too
         known = [w for w in words if w not in missing]
         coverage = self._share_used(known, subject) if known else 1.0
         many_missing = bool(words) and len(missing) / len(words) > self.settings.max_missing
@@ -351,7 +353,7 @@ class Assessor:
             return result("evidence")
         if many_missing and not strong:
             return result("vocabulary")
-        if coverage < self.settings.min_coverage:
+        if coverage < self.settings.min_coverage and not strong:
             return result("subject")
         if asks_quantity(reading.text):
             # The best sentences, and those using most of the question's words, must give the figure asked for.

@@ -36,8 +36,8 @@ from .vocabulary import FIELD_ABBREVIATIONS, expand_query
 _CONCLUDES = re.compile(r"^(?:As a result|Therefore|Thus|Hence|Consequently|Accordingly)\b")
 # A sentence opening like this leans on the one before ("These cells survive…"): quoted, it brings it along; and
 # quoted, a sentence brings such a follower when it elaborates it ("These advantages include…", "He … proved").
-# ("It" is left out: "It is likely that…" leans on nothing.)
-_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This|They|Such|He|She)\b")
+# ("It" is left out: "It is likely that…" leans on nothing; and so does "This systematic review…", the review itself.)
+_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This(?! (?:systematic )?(?:review|paper|article)\b)|They|Such|He|She)\b")
 # A clause of a numbered list cut at its semicolons ("(2) MSCs can reduce…;"): the list is quoted as a whole.
 _LIST_ITEM = re.compile(r"^(?:and |or )?\(\d{1,2}\)")
 _LIST_OPENER = re.compile(r"\(1\)")

@@ -54,6 +54,9 @@ class RetrievalSettings(_Group):
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     sentence_weight: float = Field(
         0.5, ge=0, description="Weight, in the fusion, of the ranking of passages by their closest sentence (abbreviations spelled out).")
+    sentence_lexical_weight: float = Field(
+        0.5, ge=0, description="Weight of the IDF-weighted share of the question's words a sentence uses, added to its "
+                                "cosine when passages are ranked by their closest sentence.")
     unasked_admin_weight: float = Field(
         0.3, ge=0, le=1,
         description="Factor on the fused score of administrative passages (funding, contributions, abbreviations…) "

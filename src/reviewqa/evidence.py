@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import lexical
+from .vocabulary import spelled_out
 from .config import AnswerSettings
 from .records import Chunk, Reference, Table, expand_citations
 from .store import IndexData
@@ -127,6 +128,11 @@ class Evidence:
                          for word in re.findall(r"[a-z]{4,}", chunk.text.lower()))
 
     @cached_property
+    def passage_words(self) -> list[frozenset[str]]:
+        """Each passage's words with the abbreviations it uses spelled out ("With classical LS…" uses liposuction)."""
+        return [frozenset(lexical.tokenize(spelled_out(chunk.text, self.abbreviations))) for chunk in self.index.chunks]
+
+    @cached_property
     def topic_words(self) -> frozenset[str]:
         """Words of the review's title: the subject every passage shares, so they tell no two things apart."""
         return frozenset(word for doc in self.index.documents for word in lexical.tokenize(doc.title))
@@ -156,6 +162,26 @@ class Evidence:
         words = set(words)
         total = sum(self.weight(word) for word in words)
         return sum(self.weight(word) for word in words if word in sentence_words) / total if total else 0.0
+
+    def overlaps(self, words: Iterable[str]) -> np.ndarray:
+        """`overlap` of `words` with every sentence, in sentence order (the order of the index's sentence vectors)."""
+        weights = {word: self.weight(word) for word in set(words)}
+        total = sum(weights.values())
+        shares = np.zeros(len(self.sentences))
+        if total:
+            for word, weight in weights.items():
+                for row in self.rows_with.get(word, ()):
+                    shares[row] += weight / total
+        return shares
+
+    @cached_property
+    def rows_with(self) -> dict[str, list[int]]:
+        """Word → the sentences (rows) that use it."""
+        found: dict[str, list[int]] = {}
+        for sentence in self.sentences:
+            for word in sentence.words:
+                found.setdefault(word, []).append(sentence.row)
+        return found
 
     def score(self, query: Query, sentences: Sequence[Sentence], lexical_weight: float) -> list[ScoredSentence]:
         """Cosine with the question plus weighted word overlap, for each sentence; best first."""

@@ -87,8 +87,11 @@ def search(query: Query, evidence: Evidence, settings: RetrievalSettings, k: int
     chunks = index.chunks
     similarity = _dense_scores(index.vectors, query.vector)
     # A passage's closest sentence is a ranking of its own: one fact in a 200-token window is diluted in the passage's vector.
+    # Scored as answers score sentences: cosine plus the IDF-weighted share of the question's words it uses (a rare name,
+    # "Jordan", that the embedder barely sees).
     best_sentence = np.full(len(chunks), -1.0)
-    np.maximum.at(best_sentence, index.sentence_chunks, index.sentence_vectors @ query.sentence_vector)
+    sentence_scores = index.sentence_vectors @ query.sentence_vector + settings.sentence_lexical_weight * evidence.overlaps(query.tokens)
+    np.maximum.at(best_sentence, index.sentence_chunks, sentence_scores)
     # A question of stop words only ("A", "what is it?") has no lexical side; bm25s cannot score an empty query.
     bm25 = np.asarray(index.bm25.get_scores(list(query.tokens)), dtype=np.float64) if query.tokens else np.zeros(len(chunks))
     fused = fuse(similarity, bm25, settings) + settings.sentence_weight / (settings.rrf_k + _ranks(best_sentence))

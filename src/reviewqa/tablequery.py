@@ -195,6 +195,9 @@ _GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?
 # "How were the animals made azoospermic?", "how was azoospermia induced?": the modelling methods.
 _HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:made|rendered|become|became|induced|created|caused)\s+(?:\w+\s+)?azoosperm\w*"
                            r"|\bhow (?:was|were|is|are) azoospermia\s+(?:\w+\s+)?(?:induced|created|caused|modell?ed)\b")
+_EXAMPLES = re.compile(r"\((?:e\.?g\.?|i\.?e\.?|like|such as)\b[^)]*\)|\([^)]*\betc\.?\s*\)|\b(?:e\.g\.|such as)\s[^,;?]*", re.IGNORECASE)
+# "MSC sources used in the animal table", "inducers for sheep cells": a field named first, then what it is of.
+_NOUN_AT_START = re.compile(r"^(?:the\s+|all\s+)?(?:\w+\s+)?(?P<noun>" + _NOUN_GROUPS + r")\s+(?:used|reported|tested|listed|in|of|for|with)\b")
 # Fields specific enough to the tables that asking for their values is a table question by itself.
 _TABLE_SPECIFIC_FIELDS = {"inducer", "model", "transplantation", "therapeutic", "phase", "stage", "donor species"}
 _MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|top)\b")
@@ -408,7 +411,8 @@ def _values_field(text: str, found: Sequence[Mention]) -> str | None:
     """The field named by "which countries", "what species", "trials by country"…"""
     masked = _masked(text, found)
     return (_noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked))
-            or _noun_field(_NOUN_AT_END.search(masked)) or ("model" if _HOW_MODELLED.search(text) else None))
+            or _noun_field(_NOUN_AT_END.search(masked)) or _noun_field(_NOUN_AT_START.match(masked))
+            or ("model" if _HOW_MODELLED.search(text) else None))
 
 
 def _study_tables(text: str) -> tuple[int, ...]:
@@ -479,7 +483,8 @@ def _order(lowered: str) -> str:
 
 def parse_table_question(question: str, state: TableState | None = None) -> TableQuery | None:
     """The table query a question asks, or None when it is not a table question."""
-    text = normalise_spelling(question).rstrip("?.! ")
+    # Examples given in passing name no condition: "induction methods (retinoic acid etc)", "e.g. busulfan".
+    text = _EXAMPLES.sub(" ", normalise_spelling(question)).rstrip("?.! ")
     lowered = text.lower()
     found = mentions(text)
     compare = bool(_COMPARE.search(lowered))
@@ -550,8 +555,9 @@ def _follow_up(lowered: str, state: TableState, conditions: list[Condition], stu
     """A question read against the previous table query."""
     if not (intent or conditions or study_tables or values_field):
         return None
-    if _YES_NO_ABOUT_THEM.match(lowered) and conditions and not values_field:
-        # "are those autologous?": the previous rows counted by the column of the value asked about.
+    if _YES_NO_ABOUT_THEM.match(lowered) and conditions:
+        # "are those autologous?", "were those allo or xeno, and in which animal?": the previous rows counted by the
+        # column of the value asked about (its rows show the rest).
         asked = conditions[-1]
         conditions = conditions[:-1]
         intent, values_field, focus = "values", asked.field, asked.values

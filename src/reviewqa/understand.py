@@ -66,11 +66,12 @@ _SUMMARY = re.compile(
     r"\b(?:summar\w*|overview|overall|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
     r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
-    r"|what is (?:the |this )?(?:review|paper|article) about)\b")
+    r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say))\b")
 # A procedure asked step by step is told from the passage that describes it, not answered in one sentence.
 _PROCEDURE = re.compile(
     r"\b(?:walk (?:me )?through|step[- ]by[- ]step|steps|procedures?|process of|how to"
-    r"|how (?:is|are|was|were|do you|does one) (?:\w+ ){0,3}?(?:harvested|isolated|collected|obtained|prepared|processed|diagnosed|performed|done))\b")
+    r"|how (?:is|are|was|were|do you|does one) (?:\w+ ){0,3}?(?:harvested|isolated|collected|obtained|prepared|processed|diagnosed|performed|done)"
+    r"|how (?:\w+ ){1,3}?(?:is|are|was|were) (?:harvested|isolated|collected|obtained|prepared|processed))\b")
 _COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|differ(?:ence|ences|ent|s)?\b|better|worse"
                       r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|as (?:good|effective|useful) as|contrast)\b")
 # Study strands of the review, for summaries: (label, words that ask for it, sections that hold it).
@@ -79,7 +80,7 @@ STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
      ("In vitro studies on MSC and spermatogenesis",)),
     ("Animal models", re.compile(r"\bin[ -]vivo\b|\banimals?\b|\bpre-?clinical\b|\brodents?\b|\bmice\b|\brats?\b|\bmouse\b"),
      ("MSC therapy in animal model of azoospermia",)),
-    ("Human studies", re.compile(r"\bhumans?\b|\bclinical\b|\btrials?\b|\bpatients?\b|\bmen\b|\bpeople\b"),
+    ("Human studies", re.compile(r"\bhumans?\b|\bclinical(?:ly)?\b|\btrials?\b|\bpatients?\b|\bmen\b|\bpeople\b"),
      ("MSC therapy of azoospermia patients",)),
 )
 
@@ -101,13 +102,17 @@ ADMIN_SECTIONS: dict[str, re.Pattern] = {
     "Publication history": re.compile(r"\b(?:received|accepted|published|publication date|when was (?:it|the review|this review|"
                                       r"the paper|this paper) (?:published|received|accepted|written))\b"),
 }
-METHODS_SECTIONS: tuple[str, ...] = ("Methods › Focused question", "Search and study selection")
-_ASKS_METHODS = re.compile(
-    r"\b(?:search(?:ed|es|ing)?|databases?|google scholar|clinicaltrials\.gov|key ?words?|inclusion|exclusion|exclud\w*"
-    r"|criteria|study selection|methodology|focused question|research question|languages?|english"
-    r"|systematic(?:ally)?|(?:the |this )?review'?s? (?:methods?|aims?|goals?|objectives?|purpose|question)"
-    r"|(?:methods?|aims?|goals?|objectives?|purpose) of (?:the|this) review|try(?:ing)? to answer"
-    r"|question (?:of|does|did) (?:the|this) review)\b")
+# The review's methods, each asked about in its own words.
+_METHODS_ASKED: dict[str, re.Pattern] = {
+    "Methods › Focused question": re.compile(
+        r"\b(?:focused question|research question|(?:the |this )?review'?s? (?:aims?|goals?|objectives?|purpose|question)"
+        r"|(?:aims?|goals?|objectives?|purpose) of (?:the|this) review|try(?:ing)? to answer|question (?:of|does|did) (?:the|this) review)\b"),
+    "Search and study selection": re.compile(
+        r"\b(?:search(?:ed|es|ing)?|databases?|google scholar|clinicaltrials\.gov|key ?words?|inclusion|exclusion|exclud\w*"
+        r"|criteria|study selection|methodology|languages?|english|systematically|(?:the |this )?review'?s? methods?"
+        r"|methods? of (?:the|this) review)\b"),
+}
+METHODS_SECTIONS: tuple[str, ...] = tuple(_METHODS_ASKED)
 
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or|then|so)\b[\s,]*",
                               re.IGNORECASE)
@@ -248,8 +253,7 @@ def named_references(text: str, known: Mapping[int, Reference]) -> tuple[int, ..
 def asked_sections(text: str) -> frozenset[str]:
     lowered = text.lower()
     asked = {section for section, pattern in ADMIN_SECTIONS.items() if pattern.search(lowered)}
-    if _ASKS_METHODS.search(lowered):
-        asked.update(METHODS_SECTIONS)
+    asked.update(section for section, pattern in _METHODS_ASKED.items() if pattern.search(lowered))
     return frozenset(asked)
 
 
@@ -328,7 +332,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     if _REFERENCE_SEARCH.search(question.lower()):
         # "doi of the urine stem cells exosome paper", "hamster fat MSC busulfan paper citation": the work is found
         # from what the question says of it (its table row, the sentence citing it, its title or journal).
-        return Reading(typed, question, "reference", table=table, reference_search=True, asks_sections=asks)
+        return Reading(typed, read_follow_up(question, history), "reference", table=table, reference_search=True,
+                       asks_sections=asks)
     if table is not None:
         # A table follow-up ("and in rats?") is also read with the question before it: that is what retrieval finds
         # passages for, and what the reader is shown it was taken to mean.

@@ -97,6 +97,13 @@ SYNONYMS: dict[str, str] = {
     "father": "paternity conceive",
     "funding": "financially supported",
     "discovery": "first described",
+    "vacuum": "negative pressure aspirator",
+    "suction": "negative pressure aspirator liposuction",
+    "stronger": "higher",
+    "older": "age",
+    "aging": "age",
+    "ageing": "age",
+    "elderly": "age",
 }
 # Abbreviations of the field the review uses without defining in its list.
 FIELD_ABBREVIATIONS: dict[str, str] = {

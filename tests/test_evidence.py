@@ -1,0 +1,33 @@
+"""Evidence: what answering knows of one loaded index (real index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewqa import lexical
+
+
+@pytest.fixture(scope="module")
+def evidence(assistant):
+    return assistant.evidence
+
+
+def test_sentence_overlaps_match_the_one_sentence_overlap(evidence):
+    words = lexical.tokenize("Jordan intratesticular injections")
+    shares = evidence.overlaps(words)
+    assert len(shares) == len(evidence.sentences)
+    for sentence in evidence.sentences[::37]:
+        assert shares[sentence.row] == pytest.approx(evidence.overlap(words, sentence.words))
+    best = evidence.sentences[int(shares.argmax())]
+    assert "Jordan scientists" in best.text
+
+
+def test_passage_words_spell_out_the_abbreviations_a_passage_uses(evidence):
+    position = next(i for i, chunk in enumerate(evidence.index.chunks) if "With classical LS" in chunk.text)
+    assert "liposuct" in evidence.passage_words[position]
+
+
+def test_identifier_prefixes_and_topic_words(evidence):
+    assert {"nct", "irct"} <= evidence.identifier_prefixes
+    assert {"azoosperm", "exosom", "spermatogenesi"} & evidence.topic_words
+    assert "marrow" not in evidence.topic_words
