@@ -2,8 +2,8 @@
 
 Pure functions of a typed Answer. Text from the corpus is treated as data: in Markdown it is
 escaped so that nothing in a corpus file can become a link, an image, HTML or emphasis (the
-review's own citation markers stay readable as [n]; bare URLs are shown as code); in the
-terminal, control characters (ANSI and OSC escape sequences) are removed.
+review's own citation markers stay readable as [n]; bare URLs are shown as code); in both,
+control characters (ANSI and OSC escape sequences) are removed.
 """
 
 from __future__ import annotations
@@ -23,14 +23,18 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 # address starts only where a run of its characters starts (the look-behind), so a long word is scanned once, not once
 # per letter.
 _AUTOLINKABLE = re.compile(r"(?:https?://|www\.)[^\s`|<>]*[^\s`|<>.,;:!?'\")\]}*_~]|(?<![-.\w+])[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE)
-# C0 and C1 control characters (ESC starts ANSI/OSC sequences), except tab and newline.
+# Terminal escape sequences, removed whole so that no "[31m" is left behind: CSI (colours, cursor moves) and OSC
+# (window titles, hyperlinks) ended by BEL or ST. Then C0 and C1 control characters, except tab and newline.
+_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PASSAGE_SNIPPET = 300
 
 
 def escape_markdown(text: str) -> str:
-    """Corpus text as literal Markdown: specials escaped, bare URLs and e-mail addresses shown as code (never live links),
-    and the review's citation markers kept readable as [n]."""
+    """Corpus text as literal Markdown: control characters removed (an exported file may be read in a terminal),
+    specials escaped, bare URLs and e-mail addresses shown as code (never live links), and the review's citation markers
+    kept readable as [n]."""
+    text = plain(text)
     pieces, position = [], 0
     for match in _AUTOLINKABLE.finditer(text):
         pieces += [_escape_specials(text[position:match.start()]), f"`{match.group(0)}`"]
@@ -61,8 +65,8 @@ def linked_codes(markdown: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Text safe for a terminal: control characters (and so escape sequences) removed."""
-    return _CONTROL.sub("", text)
+    """Text safe for a terminal: escape sequences and other control characters removed."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 
 def quote_text(quote: Quote) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -178,9 +179,10 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], Any]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    except OSError as error:  # reported under the file it writes, not its temporary
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
+    finally:
+        _remove(temporary)  # gone already when the rename succeeded
 
 
 def _switch_current(index_dir: Path, build_id: str) -> None:
@@ -207,19 +209,21 @@ def write_index(index_dir: Path, data: IndexData) -> Path:
     staging = builds / f"{build_id}.partial"
     final = builds / build_id
     previous = _readable_current(index_dir)
-    with writing(staging):
-        try:
+    try:
+        with writing(staging):
             builds.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             staging.mkdir()
             _write_build_files(staging, data)
-            shutil.rmtree(final, ignore_errors=True)
+            _remove(final)  # an earlier build of the same inputs within the same second
             os.replace(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    with writing(index_dir / _POINTER):
-        _switch_current(index_dir, build_id)
+        with writing(index_dir / _POINTER):
+            _switch_current(index_dir, build_id)
+    except BaseException:
+        _remove(staging)
+        if build_id != previous:
+            _remove(final)
+        raise
     _prune_builds(builds, build_id, previous)
     return final
 
@@ -228,16 +232,23 @@ def _write_build_files(folder: Path, data: IndexData) -> None:
     with (folder / "chunks.jsonl").open("w", encoding="utf-8") as handle:
         for chunk in data.chunks:
             handle.write(_chunk_to_json(chunk) + "\n")
-    # Serialized here rather than by faiss.write_index, whose failures (a full disk) are RuntimeErrors without a path.
+    # Serialized in memory and written here: faiss.write_index and np.save report a full disk without its errno (a
+    # RuntimeError, an OSError "N requested and M written"), so it could not be said what went wrong.
     (folder / "vectors.faiss").write_bytes(faiss.serialize_index(data.vectors).tobytes())
-    np.save(folder / "sentences.npy", data.sentence_vectors)
-    np.save(folder / "sentence_chunks.npy", data.sentence_chunks)
+    _save_array(folder / "sentences.npy", data.sentence_vectors)
+    _save_array(folder / "sentence_chunks.npy", data.sentence_chunks)
     data.bm25.save(str(folder / "bm25"), show_progress=False)
     documents = [dataclasses.asdict(doc) for doc in data.documents]
     (folder / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
     checksums = {str(path.relative_to(folder)): file_sha256(path) for path in sorted(folder.rglob("*")) if path.is_file()}
     manifest = dataclasses.replace(data.manifest, checksums=checksums)
     _atomic_write(folder / _MANIFEST, lambda handle: handle.write(json.dumps(dataclasses.asdict(manifest), indent=2).encode()))
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    path.write_bytes(buffer.getbuffer())
 
 
 def _prune_builds(builds: Path, current: str, previous: str | None) -> None:
