@@ -33,7 +33,7 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest -q
 
-# The question property test with 10,000 generated questions (`make test` runs 1,500).
+# The question property test with 10,000 generated questions (`make test` runs 300).
 fuzz: setup
 	REVIEWQA_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_robustness.py -k any_question
 

@@ -97,8 +97,8 @@ QUESTIONS = st.one_of(
 )
 
 
-# `make test` generates 1,500 questions; `make fuzz` sets REVIEWQA_FUZZ_EXAMPLES=10000 and runs this test alone.
-FUZZ_EXAMPLES = int(os.environ.get("REVIEWQA_FUZZ_EXAMPLES", "1500"))
+# `make test` generates 300 questions; `make fuzz` sets REVIEWQA_FUZZ_EXAMPLES=10000 and runs this test alone.
+FUZZ_EXAMPLES = int(os.environ.get("REVIEWQA_FUZZ_EXAMPLES", "300"))
 
 
 @hypothesis_settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
