@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from reviewqa.assistant import Assistant
 from reviewqa.build import run_build
 from reviewqa.config import load_settings
 from reviewqa.render import conversation_markdown
-from reviewqa.store import current_build, read_index
+from reviewqa.store import current_build, file_sha256, read_index
 
 CLI = [sys.executable, "-m", "reviewqa.cli"]
 QUESTION = "What is the success rate of TESE-ICSI in NOA?"
@@ -122,8 +121,6 @@ def _consistent_damage(build: Path) -> None:
     chunks = build / "chunks.jsonl"
     chunks.write_text("".join(chunks.read_text(encoding="utf-8").splitlines(keepends=True)[:-3]), encoding="utf-8")
     manifest = json.loads((build / "manifest.json").read_text())
-    from reviewqa.store import file_sha256
-
     manifest["checksums"]["chunks.jsonl"] = file_sha256(chunks)
     (build / "manifest.json").write_text(json.dumps(manifest))
 
@@ -132,9 +129,9 @@ INDEX_DAMAGE = {
     "chunks.jsonl": (lambda build: _garbage(build / "chunks.jsonl"), "damaged (chunks.jsonl does not match its checksum)"),
     "vectors.faiss": (lambda build: _garbage(build / "vectors.faiss"), "damaged (vectors.faiss does not match its checksum)"),
     "sentences.npy": (lambda build: _garbage(build / "sentences.npy"), "damaged (sentences.npy does not match its checksum)"),
-    "sentence_chunks.npy": (lambda build: (build / "sentence_chunks.npy").unlink(), "damaged (sentence_chunks.npy does not match"),
+    "sentence_chunks.npy": (lambda build: (build / "sentence_chunks.npy").unlink(), "damaged (sentence_chunks.npy is missing)"),
     "documents.json": (lambda build: _garbage(build / "documents.json"), "damaged (documents.json does not match its checksum)"),
-    "bm25": (lambda build: shutil.rmtree(build / "bm25"), "damaged (bm25/"),
+    "bm25": (lambda build: shutil.rmtree(build / "bm25"), "damaged (bm25/data.csc.index.npy is missing)"),
     "manifest.json": (lambda build: _garbage(build / "manifest.json"), "manifest in"),
     "build folder": (shutil.rmtree, "which is missing"),
     "consistent damage": (_consistent_damage, "damaged (chunk records do not match the vectors)"),
@@ -333,16 +330,3 @@ def test_jsonl_into_a_closed_pipe_ends_quietly(built_index):
     err = asking.stderr.read().decode()
     assert asking.wait(timeout=300) == 0 and err == ""
     assert "answer" in json.loads(first)
-
-
-def test_files_the_index_writes_are_readable_by_others(scratch, embedder):
-    """CURRENT, the manifest and the embedding cache get the ordinary mode (0666 less the umask), not mkstemp's 0600."""
-    umask = os.umask(0o022)
-    try:
-        run_build(scratch, embedder=embedder)
-    finally:
-        os.umask(umask)
-    index_dir = scratch.index_dir
-    for path in (index_dir / "CURRENT", index_dir / "builds" / current_build(index_dir) / "manifest.json",
-                 index_dir / "cache" / "embeddings.npz"):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

@@ -4,6 +4,7 @@ import errno
 import json
 import os
 import shutil
+import stat
 
 import numpy as np
 import pytest
@@ -184,3 +185,16 @@ def test_cache_of_another_dimension_is_not_reused(scratch):
     np.savez(folder / "embeddings.npz", model=np.array("all-MiniLM-L6-v2"), hashes=np.array(["a"]), vectors=np.ones((1, 768)))
     assert read_embedding_cache(scratch.index_dir, "all-MiniLM-L6-v2", 384) == {}
     assert set(read_embedding_cache(scratch.index_dir, "all-MiniLM-L6-v2", 768)) == {"a"}
+
+
+def test_files_the_index_writes_are_readable_by_others(scratch, embedder):
+    """CURRENT, the manifest and the embedding cache get the ordinary mode (0666 less the umask), not mkstemp's 0600."""
+    umask = os.umask(0o022)
+    try:
+        run_build(scratch, embedder=embedder)
+    finally:
+        os.umask(umask)
+    index_dir = scratch.index_dir
+    for path in (index_dir / "CURRENT", index_dir / "builds" / current_build(index_dir) / "manifest.json",
+                 index_dir / "cache" / "embeddings.npz"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

@@ -46,7 +46,7 @@ FORMAT_VERSION = 1
 _MANIFEST = "manifest.json"
 _POINTER = "CURRENT"
 # What run_build names a build: its UTC time and the start of its fingerprint. CURRENT must hold exactly one.
-BUILD_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
+_BUILD_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
 # Leftovers of a build that failed or was killed: cleared by the next build (which holds the lock).
 _TEMPORARIES = (f".{_POINTER}.*", "builds/*.partial", "cache/.embeddings.*")
 
@@ -123,7 +123,7 @@ def current_build(index_dir: Path) -> str | None:
     finally:
         os.close(fd)
     text = raw.decode("ascii", errors="replace").strip()
-    if not BUILD_ID.fullmatch(text):
+    if not _BUILD_ID.fullmatch(text):
         raise _damaged_pointer(index_dir, "is empty" if not raw else "does not name a build")
     return text
 
@@ -145,9 +145,9 @@ def writing(target: Path) -> Iterator[None]:
         raise BuildFailed(_write_failure(error, target)) from None
 
 
+# In plain words; any other error is told by its own message ("Disk quota exceeded", "File too large").
 _WRITE_REASONS = {
     errno.ENOSPC: "the disk is full",
-    getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is used up",
     errno.EROFS: "the file system is read-only",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
@@ -254,10 +254,10 @@ def _save_array(path: Path, array: np.ndarray) -> None:
 def _prune_builds(builds: Path, current: str, previous: str | None) -> None:
     """Remove every build but the current one and the last good one: the build CURRENT named before (a reader may still
     be loading it) or, when CURRENT was damaged, the newest other complete build."""
-    complete = sorted(p.name for p in builds.iterdir() if p.name != current and BUILD_ID.fullmatch(p.name) and (p / _MANIFEST).is_file())
-    keep = {current, previous if previous in complete else (complete[-1] if complete else current)}
+    others = sorted(p.name for p in builds.iterdir() if p.name != current and _BUILD_ID.fullmatch(p.name) and (p / _MANIFEST).is_file())
+    last_good = previous if previous in others else (others[-1] if others else None)
     for entry in builds.iterdir():
-        if entry.name not in keep:
+        if entry.name not in (current, last_good):
             _remove(entry)
 
 
@@ -303,12 +303,14 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 
 def damage(index_dir: Path, manifest: Manifest) -> str:
-    """The first file of the build that does not match its checksum ("" when all match)."""
+    """What is wrong with the first file of the build that is missing or does not match its checksum ("" when none)."""
     folder = index_dir / "builds" / manifest.build_id
     for name, expected in manifest.checksums.items():
         path = folder / name
-        if not path.is_file() or file_sha256(path) != expected:
-            return name
+        if not path.is_file():
+            return f"{name} is missing"
+        if file_sha256(path) != expected:
+            return f"{name} does not match its checksum"
     return ""
 
 
@@ -318,7 +320,7 @@ def read_index(index_dir: Path, verify_checksums: bool = True) -> IndexData:
     folder = index_dir / "builds" / manifest.build_id
     broken = f"The index in {index_dir}/ is damaged"
     if verify_checksums and (damaged := damage(index_dir, manifest)):
-        raise IndexProblem(f"{broken} ({damaged} does not match its checksum); rebuild it with: {REBUILD_HINT}")
+        raise IndexProblem(f"{broken} ({damaged}); rebuild it with: {REBUILD_HINT}")
     try:
         chunks = [_chunk_from_json(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
