@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 EVAL_SET ?= ../shared/eval/dev.jsonl
 PORT ?= 8501
 
-.PHONY: setup index run test eval bench loadtest browser clean
+.PHONY: setup index run test fuzz eval bench loadtest browser clean
 
 # The virtualenv, with the package and its pinned dependencies (torch==2.13.0 is the CPU build on this disk).
 $(STAMP): pyproject.toml
@@ -32,6 +32,10 @@ browser:
 
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+# The question property test with 10,000 generated questions (`make test` runs 300).
+fuzz: setup
+	REVIEWQA_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_robustness.py -k any_question
 
 eval: index
 	$(BIN)/reviewqa eval $(EVAL_SET) --per-question

@@ -97,7 +97,11 @@ QUESTIONS = st.one_of(
 )
 
 
-@hypothesis_settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+# `make test` generates 300 questions; `make fuzz` sets REVIEWQA_FUZZ_EXAMPLES=10000 and runs this test alone.
+FUZZ_EXAMPLES = int(os.environ.get("REVIEWQA_FUZZ_EXAMPLES", "300"))
+
+
+@hypothesis_settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                                HealthCheck.too_slow])
 @given(question=QUESTIONS)
 def test_any_question_gets_a_well_formed_answer_or_a_polite_refusal(assistant, question):

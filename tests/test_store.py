@@ -1,15 +1,21 @@
 """Index files: manifest contents, and clear refusals of missing, stale, mismatched or damaged indexes."""
 
+import errno
 import json
+import os
 import shutil
+import stat
 
+import numpy as np
 import pytest
 
+from reviewqa import store
 from reviewqa.assistant import Assistant
 from reviewqa.build import index_status, run_build
 from reviewqa.config import load_settings
-from reviewqa.errors import IndexProblem
-from reviewqa.store import current_build, read_index, read_manifest
+from reviewqa.errors import BuildFailed, IndexProblem
+from reviewqa.render import to_markdown
+from reviewqa.store import current_build, read_embedding_cache, read_index, read_manifest
 
 
 @pytest.fixture()
@@ -77,7 +83,8 @@ def test_other_model_is_refused(index_copy):
     settings = load_settings({("corpus_dir",): index_copy.corpus_dir, ("index_dir",): index_copy.index_dir,
                               ("embed", "model"): "some/other-model"}, environ={})
     status = index_status(settings)
-    assert not status.ok and "built with model 'all-MiniLM-L6-v2'" in status.message and "reviewqa build" in status.message
+    assert not status.ok and "built with model 'all-MiniLM-L6-v2'" in status.message
+    assert status.message.endswith("rebuild it with: reviewqa build --model some/other-model")
 
 
 def test_corrupt_faiss_file_is_refused(index_copy):
@@ -122,3 +129,72 @@ def test_rebuild_after_an_edit_embeds_only_the_changed_chunks(index_copy, tmp_pa
     assert index_status(settings).ok
     again = run_build(settings, embedder=embedder)
     assert again.unchanged and again.embedded == 0
+
+
+def test_serving_assistant_keeps_its_build_when_current_turns_to_garbage(scratch, embedder):
+    run_build(scratch, embedder=embedder)
+    assistant = Assistant(scratch, embedder=embedder)
+    held = assistant.evidence.index.manifest.build_id
+    (scratch.index_dir / "CURRENT").write_bytes(b"\xff\x00garbage")
+    assert not assistant.reload_if_changed()
+    assert assistant.reload_problem == (f"The index in {scratch.index_dir}/ is damaged (its CURRENT file does not name a build); "
+                                        f"rebuild it with: reviewqa build — until then, answers come from build {held}, loaded earlier.")
+    assert "13.4%" in to_markdown(assistant.ask("What is the success rate of TESE-ICSI in NOA?"))
+    (scratch.index_dir / "CURRENT").unlink()
+    assert not assistant.reload_if_changed() and assistant.reload_problem.startswith("No index found in ")
+    run_build(scratch, embedder=embedder)  # the repair (the same build id when it lands within the same second)
+    assistant.reload_if_changed()
+    assert assistant.reload_problem == "" and assistant.evidence.index.manifest.build_id == current_build(scratch.index_dir)
+
+
+def test_build_that_cannot_switch_current_changes_nothing(scratch, embedder, monkeypatch):
+    run_build(scratch, embedder=embedder)
+    before = current_build(scratch.index_dir)
+    builds = sorted(os.listdir(scratch.index_dir / "builds"))
+
+    def disk_full(index_dir, build_id):
+        raise OSError(errno.ENOSPC, "No space left on device", str(index_dir / ".CURRENT.x"))
+
+    monkeypatch.setattr(store, "_switch_current", disk_full)
+    with pytest.raises(BuildFailed, match=r"^Cannot write .*/\.CURRENT\.x \(the disk is full; [\d,.]+ MB free there\); "
+                                          r"the index in use was not changed\.$"):
+        run_build(scratch, force=True, embedder=embedder)
+    assert current_build(scratch.index_dir) == before and sorted(os.listdir(scratch.index_dir / "builds")) == builds
+
+
+def test_next_build_clears_leftovers_and_keeps_the_current_and_last_good_build(scratch, embedder):
+    index_dir = scratch.index_dir
+    run_build(scratch, embedder=embedder)
+    first = current_build(index_dir)
+    shutil.copytree(index_dir / "builds" / first, index_dir / "builds" / "20000101T000000-00000000")  # an older build
+    leftovers = [index_dir / ".CURRENT.1a2b", index_dir / "cache" / ".embeddings.x1.npz", index_dir / "cache" / ".embeddings.npz.9f"]
+    for path in leftovers:
+        path.write_bytes(b"half written")
+    (index_dir / "builds" / "20990101T000000-deadbeef.partial").mkdir()
+    (index_dir / "builds" / "stray").mkdir()
+    review = next((scratch.corpus_dir / "review").glob("*.txt"))  # another fingerprint, so another build id
+    review.write_text(review.read_text(encoding="utf-8").replace("small and flabby", "small and soft"), encoding="utf-8")
+    run_build(scratch, embedder=embedder)
+    assert not any(path.exists() for path in leftovers)
+    assert sorted(os.listdir(index_dir / "builds")) == sorted([first, current_build(index_dir)])
+
+
+def test_cache_of_another_dimension_is_not_reused(scratch):
+    folder = scratch.index_dir / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / "embeddings.npz", model=np.array("all-MiniLM-L6-v2"), hashes=np.array(["a"]), vectors=np.ones((1, 768)))
+    assert read_embedding_cache(scratch.index_dir, "all-MiniLM-L6-v2", 384) == {}
+    assert set(read_embedding_cache(scratch.index_dir, "all-MiniLM-L6-v2", 768)) == {"a"}
+
+
+def test_files_the_index_writes_are_readable_by_others(scratch, embedder):
+    """CURRENT, the manifest and the embedding cache get the ordinary mode (0666 less the umask), not mkstemp's 0600."""
+    umask = os.umask(0o022)
+    try:
+        run_build(scratch, embedder=embedder)
+    finally:
+        os.umask(umask)
+    index_dir = scratch.index_dir
+    for path in (index_dir / "CURRENT", index_dir / "builds" / current_build(index_dir) / "manifest.json",
+                 index_dir / "cache" / "embeddings.npz"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

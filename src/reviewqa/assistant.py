@@ -64,6 +64,8 @@ class Assistant:
         self.embedder = embedder or load_query_encoder(settings.embed)
         self._lock = threading.Lock()
         self._load(status)
+        # Why the index on disk is not the build being served ("" when it is): set by reload_if_changed, for a banner.
+        self.reload_problem = ""
 
     def _check(self) -> IndexStatus:
         status = index_status(self.settings)
@@ -92,14 +94,22 @@ class Assistant:
         return self.loaded[2]
 
     def reload_if_changed(self) -> bool:
-        """Switch to a newer build between questions; a damaged new build keeps the old one in use."""
-        if current_build(self.settings.index_dir) in (None, self.evidence.index.manifest.build_id):
-            return False
-        with self._lock:
-            try:
-                self._load(self._check())
-            except IndexProblem:
+        """Switch to a newer build between questions; True when it switched.
+
+        When the index on disk cannot be served — CURRENT damaged or gone, a new build that is damaged or built with
+        another model — the build in use keeps answering and `reload_problem` says so in one sentence that names the
+        repairing command (the app shows it as a banner); it is "" again once the index on disk is the one served."""
+        held = self.evidence.index.manifest.build_id
+        try:
+            if current_build(self.settings.index_dir) == held:
+                self.reload_problem = ""
                 return False
+            with self._lock:
+                self._load(self._check())
+        except IndexProblem as problem:
+            self.reload_problem = f"{problem} — until then, answers come from build {held}, loaded earlier."
+            return False
+        self.reload_problem = ""
         return True
 
     def query(self, reading: understand.Reading, abbreviations: dict[str, str]) -> Query:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -22,26 +21,27 @@ from typing import Callable, Iterator
 
 import faiss
 import numpy as np
+from filelock import FileLock, Timeout
 
 from . import __version__, abstracts, chunk, corpus, lexical, parse, vocabulary
 from .config import Settings
 from .corpus import ABSTRACTS_FOLDER, REVIEW_FOLDER, Skip, corpus_files
-from .errors import BuildFailed, CorpusProblem
 from .embed import BertQueryEncoder, Embedder, load_embedder, load_query_encoder
-from .errors import FetchFailed
+from .errors import BuildFailed, CorpusProblem, FetchFailed, IndexProblem
 from .fetch import NcbiUnreachable, fetch_abstracts, manifest_pmids
 from .store import (
     FORMAT_VERSION,
     IndexData,
-    damage,
     index_status,
     corpus_stats,
     Manifest,
     file_sha256,
     read_embedding_cache,
-    remove_partial_builds,
+    read_index,
+    remove_temporaries,
     write_embedding_cache,
     write_index,
+    writing,
 )
 
 _LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "torch", "tiktoken", "numpy")
@@ -99,26 +99,40 @@ def fingerprint(corpus_dir: Path, settings: Settings) -> tuple[str, dict[str, st
 
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build at a time per index folder. The OS drops the lock when its holder dies,
-    so a lock file left by a killed build is simply taken over."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / ".build.lock"
-    handle = path.open("a+")
-    try:
+    """One build at a time per index folder, on every platform (filelock: flock on POSIX, msvcrt on Windows). The OS
+    drops the lock when its holder dies, so a lock file left by a killed build is simply taken over. The holder's pid
+    is kept in a file of its own: taking the lock truncates the lock file, even for an attempt that fails."""
+    lock = FileLock(index_dir / ".build.lock", timeout=0)
+    holder = index_dir / ".build.pid"
+    with writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise BuildFailed(f"Another build is running on {index_dir}/ (pid {holder}); wait for it to finish.") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        remove_partial_builds(index_dir)
+            lock.acquire()
+        except Timeout:
+            raise BuildFailed(f"Another build is running on {index_dir}/ (pid {_lock_holder(holder)}); wait for it to finish.") from None
+    try:
+        with writing(holder):
+            holder.write_text(str(os.getpid()), encoding="ascii")
+        remove_temporaries(index_dir)
         yield
     finally:
-        handle.close()
+        lock.release()
+
+
+def _lock_holder(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii", errors="replace").strip() or "another process"
+    except OSError:
+        return "another process"
+
+
+def _index_loads(index_dir: Path) -> bool:
+    """Whether the current build can be served: every file matches its checksum and loads (cheap at this size)."""
+    try:
+        read_index(index_dir)
+    except IndexProblem:
+        return False
+    return True
 
 
 def _in_folder(folder: str, skip: Skip) -> Skip:
@@ -251,8 +265,8 @@ def run_build(
     with build_lock(index_dir):
         fetched = fetch_missing_abstracts(settings, progress=progress is not None) if fetch else ""
         status = index_status(settings, corpus_dir=settings.corpus_folder)
-        # A current build is left alone only when its files still match their checksums: a damaged one is rebuilt.
-        if status.current and status.manifest and not force and not damage(index_dir, status.manifest):
+        # A current build is left alone only when it still loads: a damaged one is rebuilt without --force.
+        if status.current and status.manifest and not force and _index_loads(index_dir):
             return BuildReport(status.manifest.build_id, index_dir, status.manifest.counts, 0, 0,
                                time.perf_counter() - started, unchanged=True, fetched=fetched)
         fingerprint_hash, files = fingerprint(settings.corpus_folder, settings)
@@ -268,7 +282,7 @@ def run_build(
         chunks, warnings = chunk.split_oversized(chunks, encoder.count_tokens, encoder.max_seq_length)
         sentences = [(position, sentence) for position, c in enumerate(chunks) for sentence in c.sentences]
 
-        cache = read_embedding_cache(index_dir, settings.embed.model)
+        cache = read_embedding_cache(index_dir, settings.embed.model, encoder.dimension)
         abbreviations = {k: v for doc in documents for k, v in doc.abbreviations.items()}
         # Sentences are embedded with their abbreviations spelled out: answer selection compares them with
         # the question's wording ("mesenchymal stem cells" for "MSCs"). Chunks keep their own wording for retrieval.
@@ -310,10 +324,11 @@ def run_build(
         )
         data = IndexData(manifest, chunks, dense, sentence_vectors,
                          np.array([position for position, _ in sentences], dtype=np.int32), bm25, documents)
-        write_index(index_dir, data)
-        # Keep only vectors this build uses, so the cache does not grow without bound.
+        # The cache first: CURRENT switches only once everything is written. It keeps only the vectors this build uses,
+        # so it does not grow without bound; a build that fails after it costs nothing (vectors are keyed by content).
         used = {_text_key(text) for text in texts}
         write_embedding_cache(index_dir, settings.embed.model, {k: v for k, v in cache.items() if k in used})
+        write_index(index_dir, data)
         step("done", 1.0)
         return BuildReport(manifest.build_id, index_dir, counts, embedded, len(used) - embedded,
                            time.perf_counter() - started, warnings=warnings + abstract_notes, skipped=skipped,

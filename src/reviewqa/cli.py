@@ -14,9 +14,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, get_args
 
-from .config import Settings, load_settings, settings_paths
+from .config import ENV_PREFIX, Settings, load_settings, settings_paths
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, QuestionRejected, ReviewQAError
 
 APP_PATH = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
@@ -43,7 +43,7 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
         names = [_flag(path)] + ([_SHORT_FLAGS[path]] if path in _SHORT_FLAGS else [])
         if path == ("retrieval", "k"):
             names.append("-k")
-        if info.annotation is bool:
+        if bool in (info.annotation, *get_args(info.annotation)):  # bool, or bool | None (not set: decided later)
             kind, metavar = _boolean, "{true,false}"
         else:
             kind, metavar = (info.annotation if info.annotation in (int, float) else str), path[-1].upper()
@@ -51,9 +51,14 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
                            help=f"{info.description} (default: {info.default})")
 
 
+def _given_settings(args: argparse.Namespace) -> dict[tuple[str, ...], Any]:
+    """The settings given as flags: path → value."""
+    return {tuple(key.split(":", 1)[1].split(".")): value for key, value in vars(args).items()
+            if key.startswith("setting:") and value is not None}
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    overrides = {tuple(key.split(":", 1)[1].split(".")): value for key, value in vars(args).items() if key.startswith("setting:")}
-    return load_settings(overrides)
+    return load_settings(_given_settings(args))
 
 
 def _say(message: str) -> None:
@@ -244,7 +249,9 @@ def cmd_fetch_abstracts(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    env = {**os.environ, "REVIEWQA_INDEX": str(settings.index_dir.resolve()), "REVIEWQA_MODEL": settings.embed.model}
+    # The app reads its settings from the environment: the flags given here travel as their variables.
+    flags = {ENV_PREFIX + "__".join(path).upper(): str(value) for path, value in _given_settings(args).items()}
+    env = {**os.environ, **flags, "REVIEWQA_INDEX": str(settings.index_dir.resolve()), "REVIEWQA_MODEL": settings.embed.model}
     if settings.corpus_dir is not None:
         env["REVIEWQA_CORPUS"] = str(settings.corpus_dir.resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.address", args.address, "--server.port",

@@ -9,6 +9,7 @@ REVIEWQA_CORPUS, REVIEWQA_MODEL; --index, --corpus, --model, -k).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -160,6 +161,34 @@ class CorpusSettings(_Group):
     )
 
 
+class AppSettings(_Group):
+    """The Streamlit app (`reviewqa serve`)."""
+
+    allow_build: bool | None = Field(
+        None,
+        description="Whether the app offers to build the index (its 'Build the index now' button). Not set: only when it "
+                    "serves on a loopback address (127.0.0.1, ::1, localhost: `reviewqa serve --address`), so that nobody "
+                    "beyond this machine can start a build.")
+
+    def build_allowed(self, address: str | None) -> bool:
+        """Whether the app, serving on `address` (Streamlit's server.address), may offer to build the index."""
+        if self.allow_build is not None:
+            return self.allow_build
+        return is_loopback(address)
+
+
+def is_loopback(address: str | None) -> bool:
+    """An address only this machine can reach. Empty or None is not: Streamlit then listens on every interface."""
+    if not address:
+        return False
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class LLMSettings(_Group):
     """Written answers from an OpenAI-compatible model server (see reviewqa.written); off while base_url is empty."""
 
@@ -215,6 +244,7 @@ class Settings(_Group):
     fetch: FetchSettings = FetchSettings()
     corpus: CorpusSettings = CorpusSettings()
     llm: LLMSettings = LLMSettings()
+    app: AppSettings = AppSettings()
 
     @property
     def corpus_folder(self) -> Path:

@@ -8,8 +8,8 @@ code is never mistaken for bad input.
 
 from __future__ import annotations
 
+# Repairs every IndexProblem: a build rebuilds an index that is missing, damaged or does not load, without --force.
 REBUILD = "reviewqa build"
-REBUILD_FORCED = "reviewqa build --force"
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 

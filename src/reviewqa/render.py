@@ -2,8 +2,8 @@
 
 Pure functions of a typed Answer. Text from the corpus is treated as data: in Markdown it is
 escaped so that nothing in a corpus file can become a link, an image, HTML or emphasis (the
-review's own citation markers stay readable as [n]); in the terminal, control characters
-(ANSI and OSC escape sequences) are removed.
+review's own citation markers stay readable as [n]; bare URLs are shown as code); in both,
+control characters (ANSI and OSC escape sequences) are removed.
 """
 
 from __future__ import annotations
@@ -16,15 +16,37 @@ from .records import CITATION_RE, TRIAL_CODE_RE, trial_url
 from .tableanswer import TableResult, to_json as table_to_json
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
-# C0 and C1 control characters (ESC starts ANSI/OSC sequences), except tab and newline.
+# What GFM links by itself ("autolink literals"): bare http(s):// URLs, www. names and e-mail addresses. remark-gfm (the
+# app's Markdown) finds them twice: while parsing, and again in the parsed text, where backslash escapes no longer
+# count, so no escape prevents it. Code is never linked: such runs are shown as code. Backticks and pipes end a run (a
+# pipe would split a table cell even inside code), and trailing punctuation stays outside, as GFM would leave it. An
+# address starts only where a run of its characters starts (the look-behind), so a long word is scanned once, not once
+# per letter.
+_AUTOLINKABLE = re.compile(r"(?:https?://|www\.)[^\s`|<>]*[^\s`|<>.,;:!?'\")\]}*_~]|(?<![-.\w+])[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE)
+# Terminal escape sequences, removed whole so that no "[31m" is left behind: CSI (colours, cursor moves) and OSC
+# (window titles, hyperlinks) ended by BEL or ST. Then C0 and C1 control characters, except tab and newline.
+_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PASSAGE_SNIPPET = 300
 
 
 def escape_markdown(text: str) -> str:
-    """Corpus text as literal Markdown: specials escaped, except the review's citation markers
-    (and a "(" right after one is escaped, so that a marker can never become a link's text). A marker
-    is kept only where the review puts one, after a space: "x[1]" or ":red[1]" is escaped like any text."""
+    """Corpus text as literal Markdown: control characters removed (an exported file may be read in a terminal),
+    specials escaped, bare URLs and e-mail addresses shown as code (never live links), and the review's citation markers
+    kept readable as [n]."""
+    text = plain(text)
+    pieces, position = [], 0
+    for match in _AUTOLINKABLE.finditer(text):
+        pieces += [_escape_specials(text[position:match.start()]), f"`{match.group(0)}`"]
+        position = match.end()
+    pieces.append(_escape_specials(text[position:]))
+    return "".join(pieces)
+
+
+def _escape_specials(text: str) -> str:
+    """Specials escaped, except the review's citation markers (and a "(" right after one is escaped, so that a marker can
+    never become a link's text). A marker is kept only where the review puts one, after a space: "x[1]" or ":red[1]" is
+    escaped like any text."""
     pieces, position = [], 0
     for match in CITATION_RE.finditer(text):
         if match.start() > 0 and not text[match.start() - 1].isspace():
@@ -43,8 +65,8 @@ def linked_codes(markdown: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Text safe for a terminal: control characters (and so escape sequences) removed."""
-    return _CONTROL.sub("", text)
+    """Text safe for a terminal: escape sequences and other control characters removed."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 
 def quote_text(quote: Quote) -> str:

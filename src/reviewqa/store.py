@@ -8,21 +8,29 @@ Layout of an index folder:
                           sentences.npy, sentence_chunks.npy, bm25/
       cache/embeddings.npz  vectors by content hash, reused by the next build
 
-A build is written into builds/<id>.partial, renamed when complete, and only
-then named in CURRENT, so readers never see half an index.
+A build writes the embedding cache, then builds/<id>.partial, renames it when complete,
+and only then names it in CURRENT: readers never see half an index, and a build that
+cannot write (a full disk, a read-only folder) fails before anything in use changes.
+The next build clears what a failed or killed one left (temporaries, .partial folders).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
+import io
 import json
 import os
+import re
+import secrets
+import shlex
 import shutil
-import tempfile
+import stat
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable, Iterator
 
 import bm25s
 import faiss
@@ -31,11 +39,16 @@ import numpy as np
 from .config import Settings
 from .corpus import corpus_files, review_files
 from .errors import REBUILD as REBUILD_HINT
-from .errors import IndexProblem
+from .errors import BuildFailed, IndexProblem
 from .records import Chunk, Document, chunk_from_dict, document_from_dict
 
 FORMAT_VERSION = 1
 _MANIFEST = "manifest.json"
+_POINTER = "CURRENT"
+# What run_build names a build: its UTC time and the start of its fingerprint. CURRENT must hold exactly one.
+_BUILD_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
+# Leftovers of a build that failed or was killed: cleared by the next build (which holds the lock).
+_TEMPORARIES = (f".{_POINTER}.*", "builds/*.partial", "cache/.embeddings.*")
 
 @dataclass(frozen=True)
 class Manifest:
@@ -90,62 +103,180 @@ def _chunk_from_json(line: str) -> Chunk:
 
 
 def current_build(index_dir: Path) -> str | None:
-    pointer = index_dir / "CURRENT"
+    """The build CURRENT names, or None when there is no CURRENT. Anything else in its place — bytes that are not a build
+    id, a path (it could lead out of the index folder), a folder, a FIFO — is damage: an IndexProblem, never followed."""
+    pointer = index_dir / _POINTER
     try:
-        return pointer.read_text(encoding="utf-8").strip() or None
+        # O_NONBLOCK: a FIFO named CURRENT must not hang the reader.
+        fd = os.open(pointer, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
+        return None
+    except OSError as error:  # a folder on Windows, no permission
+        raise _damaged_pointer(index_dir, f"cannot be read: {error.strerror or error}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise _damaged_pointer(index_dir, "is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise _damaged_pointer(index_dir, "is not a regular file")
+        raw = os.read(fd, 64)  # a build id is 24 characters; a huge CURRENT is not read whole
+    finally:
+        os.close(fd)
+    text = raw.decode("ascii", errors="replace").strip()
+    if not _BUILD_ID.fullmatch(text):
+        raise _damaged_pointer(index_dir, "is empty" if not raw else "does not name a build")
+    return text
+
+
+def _damaged_pointer(index_dir: Path, why: str) -> IndexProblem:
+    return IndexProblem(f"The index in {index_dir}/ is damaged (its {_POINTER} file {why}); rebuild it with: {REBUILD_HINT}")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def writing(target: Path) -> Iterator[None]:
+    """An OSError while writing `target` (a full disk, a read-only or forbidden folder) becomes one sentence: the path,
+    why, and how much space is free there."""
+    try:
+        yield
+    except OSError as error:
+        raise BuildFailed(_write_failure(error, target)) from None
+
+
+# In plain words; any other error is told by its own message ("Disk quota exceeded", "File too large").
+_WRITE_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def _write_failure(error: OSError, target: Path) -> str:
+    path = Path(os.fsdecode(error.filename)) if error.filename else target
+    reason = _WRITE_REASONS.get(error.errno or 0, error.strerror or str(error))
+    return f"Cannot write {path} ({reason}; {_free_space(path)} free there); the index in use was not changed."
+
+
+def _free_space(path: Path) -> str:
+    for folder in (path, *path.parents):
+        try:
+            return f"{shutil.disk_usage(folder).free / 1e6:,.1f} MB"
+        except OSError:
+            continue
+    return "unknown"
+
+
+def _atomic_write(path: Path, write: Callable[[BinaryIO], Any]) -> None:
+    """`path` written whole or not at all: into a temporary beside it, flushed to disk, renamed over it. The file gets
+    the ordinary mode (0666 less the umask), not mkstemp's 0600: whoever serves the index must be able to read it."""
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}"
+    try:
+        with temporary.open("xb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:  # reported under the file it writes, not its temporary
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
+    finally:
+        _remove(temporary)  # gone already when the rename succeeded
+
+
+def _switch_current(index_dir: Path, build_id: str) -> None:
+    pointer = index_dir / _POINTER
+    if pointer.is_dir() and not pointer.is_symlink():
+        shutil.rmtree(pointer)  # a folder cannot be renamed over: damage that the rebuild clears
+    _atomic_write(pointer, lambda handle: handle.write(f"{build_id}\n".encode()))
+
+
+def _readable_current(index_dir: Path) -> str | None:
+    try:
+        return current_build(index_dir)
+    except IndexProblem:
         return None
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def write_index(index_dir: Path, data: IndexData) -> Path:
-    """Write a complete build beside the current one, verify it, then switch CURRENT to it."""
+    """Write a complete build beside the current one, then switch CURRENT to it; keep that build and the one before.
+
+    Nothing in use changes unless everything is written: a failure removes the half-written build and raises BuildFailed.
+    """
     builds = index_dir / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
     build_id = data.manifest.build_id
     staging = builds / f"{build_id}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    with (staging / "chunks.jsonl").open("w", encoding="utf-8") as handle:
-        for chunk in data.chunks:
-            handle.write(_chunk_to_json(chunk) + "\n")
-    faiss.write_index(data.vectors, str(staging / "vectors.faiss"))
-    np.save(staging / "sentences.npy", data.sentence_vectors)
-    np.save(staging / "sentence_chunks.npy", data.sentence_chunks)
-    data.bm25.save(str(staging / "bm25"), show_progress=False)
-    documents = [dataclasses.asdict(doc) for doc in data.documents]
-    (staging / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
-    checksums = {str(path.relative_to(staging)): file_sha256(path) for path in sorted(staging.rglob("*")) if path.is_file()}
-    manifest = dataclasses.replace(data.manifest, checksums=checksums)
-    _atomic_write_text(staging / _MANIFEST, json.dumps(dataclasses.asdict(manifest), indent=2))
     final = builds / build_id
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(staging, final)
-    _atomic_write_text(index_dir / "CURRENT", build_id + "\n")
-    _prune_builds(builds, keep={build_id})
+    previous = _readable_current(index_dir)
+    try:
+        with writing(staging):
+            builds.mkdir(parents=True, exist_ok=True)
+            _remove(staging)
+            staging.mkdir()
+            _write_build_files(staging, data)
+            _remove(final)  # an earlier build of the same inputs within the same second
+            os.replace(staging, final)
+        with writing(index_dir / _POINTER):
+            _switch_current(index_dir, build_id)
+    except BaseException:
+        _remove(staging)
+        if build_id != previous:
+            _remove(final)
+        raise
+    _prune_builds(builds, build_id, previous)
     return final
 
 
-def _prune_builds(builds: Path, keep: set[str], retain: int = 2) -> None:
-    """Keep the newest few builds (a reader may still be loading the previous one); drop the rest and any leftovers."""
-    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.endswith(".partial")), key=lambda p: p.stat().st_mtime)
-    for old in done[:-retain]:
-        if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+def _write_build_files(folder: Path, data: IndexData) -> None:
+    with (folder / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+        for chunk in data.chunks:
+            handle.write(_chunk_to_json(chunk) + "\n")
+    # Serialized in memory and written here: faiss.write_index and np.save report a full disk without its errno (a
+    # RuntimeError, an OSError "N requested and M written"), so it could not be said what went wrong.
+    (folder / "vectors.faiss").write_bytes(faiss.serialize_index(data.vectors).tobytes())
+    _save_array(folder / "sentences.npy", data.sentence_vectors)
+    _save_array(folder / "sentence_chunks.npy", data.sentence_chunks)
+    data.bm25.save(str(folder / "bm25"), show_progress=False)
+    documents = [dataclasses.asdict(doc) for doc in data.documents]
+    (folder / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+    checksums = {str(path.relative_to(folder)): file_sha256(path) for path in sorted(folder.rglob("*")) if path.is_file()}
+    manifest = dataclasses.replace(data.manifest, checksums=checksums)
+    _atomic_write(folder / _MANIFEST, lambda handle: handle.write(json.dumps(dataclasses.asdict(manifest), indent=2).encode()))
 
 
-def remove_partial_builds(index_dir: Path) -> None:
-    """Leftovers of a build that was killed before it finished."""
-    for partial in (index_dir / "builds").glob("*.partial"):
-        shutil.rmtree(partial, ignore_errors=True)
+def _save_array(path: Path, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    path.write_bytes(buffer.getbuffer())
+
+
+def _prune_builds(builds: Path, current: str, previous: str | None) -> None:
+    """Remove every build but the current one and the last good one: the build CURRENT named before (a reader may still
+    be loading it) or, when CURRENT was damaged, the newest other complete build."""
+    others = sorted(p.name for p in builds.iterdir() if p.name != current and _BUILD_ID.fullmatch(p.name) and (p / _MANIFEST).is_file())
+    last_good = previous if previous in others else (others[-1] if others else None)
+    for entry in builds.iterdir():
+        if entry.name not in (current, last_good):
+            _remove(entry)
+
+
+def remove_temporaries(index_dir: Path) -> None:
+    """What a failed or killed build left: temporary files and .partial build folders (the caller holds the build lock)."""
+    for pattern in _TEMPORARIES:
+        for leftover in index_dir.glob(pattern):
+            _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    """Best effort: what cannot be removed now is tried again by the next build."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except OSError:
+        pass
 
 
 def read_manifest(index_dir: Path) -> Manifest:
@@ -172,12 +303,14 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 
 def damage(index_dir: Path, manifest: Manifest) -> str:
-    """The first file of the build that does not match its checksum ("" when all match)."""
+    """What is wrong with the first file of the build that is missing or does not match its checksum ("" when none)."""
     folder = index_dir / "builds" / manifest.build_id
     for name, expected in manifest.checksums.items():
         path = folder / name
-        if not path.is_file() or file_sha256(path) != expected:
-            return name
+        if not path.is_file():
+            return f"{name} is missing"
+        if file_sha256(path) != expected:
+            return f"{name} does not match its checksum"
     return ""
 
 
@@ -187,7 +320,7 @@ def read_index(index_dir: Path, verify_checksums: bool = True) -> IndexData:
     folder = index_dir / "builds" / manifest.build_id
     broken = f"The index in {index_dir}/ is damaged"
     if verify_checksums and (damaged := damage(index_dir, manifest)):
-        raise IndexProblem(f"{broken} ({damaged} does not match its checksum); rebuild it with: {REBUILD_HINT}")
+        raise IndexProblem(f"{broken} ({damaged}); rebuild it with: {REBUILD_HINT}")
     try:
         chunks = [_chunk_from_json(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
@@ -202,12 +335,12 @@ def read_index(index_dir: Path, verify_checksums: bool = True) -> IndexData:
     return IndexData(manifest, chunks, vectors, sentence_vectors, sentence_chunks, bm25, documents)
 
 
-def read_embedding_cache(index_dir: Path, model: str) -> dict[str, np.ndarray]:
-    """Vectors by content hash from earlier builds with the same model; empty if none or unreadable."""
+def read_embedding_cache(index_dir: Path, model: str, dimension: int) -> dict[str, np.ndarray]:
+    """Vectors by content hash from earlier builds with the same model; empty if none, unreadable or of another shape."""
     path = index_dir / "cache" / "embeddings.npz"
     try:
         with np.load(path, allow_pickle=False) as cache:
-            if str(cache["model"]) != model:
+            if str(cache["model"]) != model or cache["vectors"].shape[1:] != (dimension,):
                 return {}
             return dict(zip(cache["hashes"].tolist(), cache["vectors"]))
     except Exception:  # a missing or damaged cache only costs a full re-embed
@@ -215,14 +348,14 @@ def read_embedding_cache(index_dir: Path, model: str) -> dict[str, np.ndarray]:
 
 
 def write_embedding_cache(index_dir: Path, model: str, vectors: dict[str, np.ndarray]) -> None:
+    """Written before the build it serves (see write_index), so a disk that cannot take it fails the build early."""
     folder = index_dir / "cache"
-    folder.mkdir(parents=True, exist_ok=True)
     hashes = sorted(vectors)
     matrix = np.stack([vectors[h] for h in hashes]) if hashes else np.zeros((0, 0), dtype=np.float32)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".embeddings.", suffix=".npz")
-    os.close(fd)
-    np.savez(tmp, model=np.array(model), hashes=np.array(hashes), vectors=matrix)
-    os.replace(tmp, folder / "embeddings.npz")
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(folder / "embeddings.npz",
+                      lambda handle: np.savez(handle, model=np.array(model), hashes=np.array(hashes), vectors=matrix))
 
 
 # --- freshness ----------------------------------------------------------------------------------
@@ -287,7 +420,7 @@ def index_status(settings: Settings, corpus_dir: Path | None = None) -> IndexSta
         return IndexStatus(
             False,
             f"The index was built with model '{manifest.model}' but '{settings.embed.model}' is configured; "
-            f"rebuild it with: {REBUILD_HINT}",
+            f"rebuild it with: {REBUILD_HINT} --model {shlex.quote(settings.embed.model)}",
             manifest,
         )
     recorded = Path(manifest.corpus_dir) if manifest.corpus_dir else None
