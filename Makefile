@@ -37,8 +37,10 @@ test: setup browser
 fuzz: setup
 	REVIEWQA_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_robustness.py -k any_question
 
+# The dev set question by question, then the answer figures of every question set in eval/.
 eval: index
 	$(BIN)/reviewqa eval $(EVAL_SET) --per-question
+	@for set in eval/*.jsonl; do echo "== $$set"; $(BIN)/reviewqa eval $$set | sed -n '/^answers/,$$p'; done
 
 bench: index
 	$(BIN)/python bench/run.py --questions $(EVAL_SET)

@@ -142,3 +142,18 @@ def test_a_turn_survives_json_and_ignores_a_malformed_table_state():
     turn = Turn.from_dict({"question": "x", "table": {"query": {"tables": "not a list of numbers"}}})
     assert turn.question == "x" and turn.table_query is None
     assert Turn.from_dict(Turn("q", "read as", None, (5,)).to_dict()) == Turn("q", "read as", None, (5,))
+
+
+def test_names_and_words_of_the_review_are_never_corrected_as_typing_slips(references):
+    assert read("kadam 2018 co-transplantation", [], references).references == (130,)
+    reading = read("whats the diffrence between obstructive and non obstructive azoospermia", [], references)
+    assert reading.text.startswith("whats the difference")  # a slip of an English word still is
+
+
+def test_a_double_barrelled_first_author_is_found_by_either_name(references):
+    assert set(read("Ghasemzadeh 2014", [], references).references) == {93, 94}
+
+
+def test_a_follow_up_about_a_cited_work_shows_the_work_the_answer_cited(references):
+    earlier = Turn("how much of the bone marrow aspirate was MSCs?", cited=(24,))
+    assert read("when was that paper published?", [earlier], references).references == (24,)

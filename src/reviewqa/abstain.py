@@ -49,7 +49,7 @@ _TREATMENT = re.compile(r"\b(?:mscs?|stem cells?|therap\w*|treat\w*|transplant\w
 # What treated people's outcomes are called (narrower than a trial's: "results" alone may be a lab test's).
 _PEOPLE_OUTCOMES = re.compile(r"\b(?:pregnan\w*|births?|babies|adverse|side effects?|offspring|children (?:born|conceived)|"
                               r"long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children|"
-                              r"sperm (?:retrieval|count|recovery)|efficacy)\b")
+                              r"sperm (?:retrieval|count|recovery|appear\w*|return\w*)|ejaculate|efficacy)\b")
 # What a question about a registered trial, or about treated people, may ask that the review does not record.
 # The review's statements that human evidence is missing: what a declined question about outcomes in people is shown.
 _NO_HUMAN_EVIDENCE = re.compile(r"\bno (?:studies|study|clinical trials?)\b|\bnot been (?:published|reported|terminated)\b", re.IGNORECASE)
@@ -83,12 +83,14 @@ _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chanc
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[a-z][\w-]*\s*){1,4})")
 # Where the words naming what is counted stop: "how many days | do transplanted MSCs survive".
-_COUNTED_END = re.compile(r"\b(?:do|does|did|are|is|were|was|have|has|had|can|could|will|would|in|of|for|with|per|that|which)\b.*$")
+_COUNTED_END = re.compile(r"\b(?:do|does|did|are|is|were|was|have|has|had|can|could|will|would|in|of|for|with|per|that|which"
+                          r"|after|before|since|until|from|to|at|on|by|until)\b.*$")
 # Asking how long: the figure must be a time.
 _HOW_LONG = re.compile(r"\bhow (?:long|soon)\b")
 _TIME_UNITS = frozenset(lexical.tokenize("seconds minutes hours days weeks months years"))
 _COUNTED_WITHIN = 4  # words after a number that may name what it counts ("one in six of married couples")
 _LIST_MARKER = re.compile(r"\(\d{1,2}\)")
+_FIGURE_NAME = re.compile(r"\b(?:Tables?|Figs?\.?|Figures?)\s+\d+(?:\s*(?:,|and|–|-)\s*\d+)*", re.IGNORECASE)
 _WORD = re.compile(r"\b[A-Za-z][A-Za-z'’-]*[A-Za-z]\b|\b[A-Za-z]\b")
 
 
@@ -115,7 +117,12 @@ def asks_quantity(text: str) -> bool:
 
 def has_figure(text: str) -> bool:
     """A number standing for a quantity, not a citation marker, a list marker "(2)" or the digits of a name (CD34)."""
-    return bool(_NUMBER.search(_LIST_MARKER.sub("", CITATION_RE.sub("", text))))
+    return bool(_NUMBER.search(_numbers_of(text)))
+
+
+def _numbers_of(text: str) -> str:
+    """The text without what carries digits but no quantity: citation markers, list markers, "Table 1"."""
+    return _FIGURE_NAME.sub("", _LIST_MARKER.sub("", CITATION_RE.sub("", text)))
 
 
 def gives_figure_for(question: str, text: str) -> bool:
@@ -134,7 +141,7 @@ def gives_figure_for(question: str, text: str) -> bool:
         things = {stem for word in named.split() if word not in lexical.STOPWORDS for stem in _stems(word)}
         if not things:
             return has_figure(text)
-    words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _LIST_MARKER.sub(" ", CITATION_RE.sub("", text)))
+    words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _numbers_of(text))
     if _LIST_MARKER.search(text) and things & set(lexical.tokenize(text)):
         return True  # "Several possible mechanisms … (1) … (9)": the list counts them
     for i, word in enumerate(words):
@@ -153,7 +160,13 @@ def _phrase_at(text: str, match: re.Match) -> str:
     """The matched words and the word after them when it completes a phrase ("adverse events", "pregnancy rate")."""
     after = re.match(r"\s+([a-z][\w-]*)", text[match.end():])
     follower = after.group(1) if after and after.group(1) not in lexical.STOPWORDS and after.group(1) != "in" else ""
-    return f"{match.group(0)} {follower}".strip() if follower in _PHRASE_ENDS else match.group(0)
+    phrase = f"{match.group(0)} {follower}".strip() if follower in _PHRASE_ENDS else match.group(0)
+    return _OUTCOME_NAMES.get(phrase, phrase)
+
+
+# Outcomes asked with a verb, named as a noun in a reply ("sperm appear" → "sperm in the ejaculate").
+_OUTCOME_NAMES = {"sperm appear": "sperm in the ejaculate", "sperm appears": "sperm in the ejaculate",
+                  "sperm return": "sperm in the ejaculate", "sperm returns": "sperm in the ejaculate"}
 
 
 # Nouns that complete an outcome phrase.

@@ -27,7 +27,6 @@ from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, secti
 from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
-from .tabledata import type_table
 from .understand import JUDGEMENT, METHODS_SECTIONS, STRANDS, Query, Reading
 from .vocabulary import FIELD_ABBREVIATIONS, expand_query
 
@@ -55,7 +54,13 @@ _GIVES_REASON = re.compile(r"\b(?:because|due to|since|owing to|as a result|ther
                            re.IGNORECASE)
 _ASKS_WHEN = re.compile(r"^when\b|\bwhen (?:was|were|did|is|are)\b|\bwhat year\b|\bhow long ago\b")
 _GIVES_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
-_RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b", re.IGNORECASE)
+_RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b"
+                         r"|\bmost (?:effective|efficient|suitable|promising)\b|\b(?:superior|optimal|ideal)\b", re.IGNORECASE)
+# Asking whether something exists or has been done ("is there any published human evidence…?"), and the statements
+# that answer it either way ("no studies have been published… except…").
+_ASKS_EXISTENCE = re.compile(r"^(?:(?:is|are|was|were) there|(?:has|have) (?:any|anyone|anybody|there)|any\b)", re.IGNORECASE)
+_TELLS_EXISTENCE = re.compile(r"\bno (?:studies|study|clinical trials?|trials?|reports?)\b|\bnot been (?:published|reported|terminated)"
+                              r"|\bhave been (?:published|reported|recorded|completed)\b|\bexcept\b", re.IGNORECASE)
 # What marks a sentence as a comparison ("AT-MSCs are easier and safer to obtain than BM-MSCs").
 _COMPARES = re.compile(r"\b(?:than|whereas|while|comparable|similar|unlike|compared|versus|vs|more|less|better|worse|"
                        r"easier|safer|higher|lower)\b", re.IGNORECASE)
@@ -348,7 +353,18 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
         # "What share…", "how many…": a sentence giving a figure answers; one without a figure rarely does.
         candidates = _favouring(candidates, has_figure, settings.figure_bonus)
     lowered = query.reading.text.lower()
-    for asks, answers in ((JUDGEMENT, _RECOMMENDS), (_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE)):
+    topic = _topic(query)
+    if JUDGEMENT.search(lowered):
+        # "Which source do the authors recommend?" is answered by the review's recommendation on that topic, however
+        # differently it is worded from the question.
+        candidates = _favouring(candidates, lambda text: bool(_RECOMMENDS.search(text) and topic & set(lexical.tokenize(text))),
+                                settings.judgement_bonus)
+    registries = {word for word in re.findall(r"[a-z]+", lowered) if word in evidence.identifier_prefixes}
+    if registries:
+        # "the IRCT code of the azoospermia study": a sentence giving a code of that registry answers.
+        has_code = re.compile(rf"\b(?:{'|'.join(sorted(registries))})\d{{4,}}", re.IGNORECASE)
+        candidates = _favouring(candidates, has_code.search, settings.judgement_bonus)
+    for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (_ASKS_EXISTENCE, _TELLS_EXISTENCE)):
         if asks.search(lowered):
             # "Which source is best?" is answered by a recommendation, "why…?" by a reason, "when…?" by a date.
             candidates = _favouring(candidates, answers.search, settings.figure_bonus)
@@ -356,7 +372,7 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     if candidates and not _is_row(evidence, candidates[0].sentence):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
     margin = settings.explanation_margin if query.reading.explanation else None
-    return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=_topic(query)),
+    return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=topic),
                            evidence, settings)
 
 
@@ -519,7 +535,12 @@ def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evi
     prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
     if not prose:
         return _fact(query, candidates, evidence, settings)
-    section = evidence.index.chunks[prose[0].sentence.chunk].section
+    # The section that describes it: where the best few sentences mostly are, not where the single best one is.
+    weight: dict[str, float] = {}
+    for item in prose[: settings.procedure_sentences]:
+        section = evidence.index.chunks[item.sentence.chunk].section
+        weight[section] = weight.get(section, 0.0) + item.score
+    section = max(weight, key=weight.get)
     longer = settings.model_copy(update={"max_chars": settings.procedure_chars})
     chosen = _select(_strand_sentences(query, evidence, (section,), settings), evidence, longer,
                      limit=settings.procedure_sentences, margin=settings.synthesis_margin)
@@ -610,11 +631,7 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
             chosen = (alone or own)[0]
             quotes.append(_quote(evidence, chosen.sentence, side))
             used.add(chosen.sentence.row)
-    blocks: list[Block] = [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
-    tally = _sides_tally(evidence, sides)
-    if tally:
-        blocks.append(Summary(tally))
-    return blocks
+    return [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
 
 
 def _side_mentions(evidence: Evidence, sides: Sequence[str]):
@@ -676,28 +693,15 @@ def _side_words(evidence: Evidence, phrase: str) -> set[str]:
     return words
 
 
-def _sides_tally(evidence: Evidence, sides: Sequence[str]) -> str:
-    """Rows of each table naming each side as a value (sources, species…), in a line."""
-    parts = []
-    for side in sides:
-        counts = []
-        for table in evidence.tables:
-            typed = type_table(table)
-            rows = sum(1 for row in typed.rows if any(side in values for _, values in row.values))
-            if rows:
-                counts.append(f"{rows} in Table {table.number}")
-        if counts:
-            parts.append(f"{side}: {', '.join(counts)}")
-    return "Rows of the review's tables — " + "; ".join(parts) + "." if len(parts) == len(sides) and parts else ""
-
-
 def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
     reading = query.reading
     subject = ", ".join((*reading.trial_codes, *(f"[{n}]" for n in reading.references)))
     if reading.trial_codes and not any(code in c.text.upper() for c in evidence.index.chunks for code in reading.trial_codes):
         text = f"The review does not list {subject}."
     elif coverage.reason == "outcome" and subject:
-        text = f"The review does not report {coverage.unreported} for {subject}; it lists the trial as below."
+        listed = any(isinstance(b, TableBlock) for b in _trial(query, evidence, (), settings))
+        text = f"The review does not report {coverage.unreported} for {subject}; " + (
+            "it lists the trial as below." if listed else "it only mentions the trial.")
     elif coverage.reason == "outcome":
         text = f"The review does not report {coverage.unreported} after MSC treatment in people."
         blocks = [Notice(text)]
@@ -706,7 +710,8 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         return blocks
     elif coverage.missing:
         # Every word the review does not use, as the question has them ("quantum or entanglement").
-        words = [w for w in salient_words(reading.question) if w in coverage.missing or w in coverage.everyday_missing]
+        # The terms that decided it; everyday wording only when nothing else is missing ("laptop", not "whats, laptop").
+        words = [w for w in salient_words(reading.question) if w in coverage.missing]
         text = f"The review does not discuss {_joined(words or list(coverage.missing), 'or')}."
     elif coverage.reason == "quantity":
         text = "The review gives no figure for this."
@@ -720,7 +725,8 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         blocks += [b for b in _trial(query, evidence, (), settings) if not isinstance(b, Prose)]
     elif reading.references:
         blocks += _reference(query, evidence, settings)
-    elif coverage.closest is not None and coverage.closest.score >= settings.closest_floor:
+    elif coverage.closest is not None and coverage.closest.score >= settings.closest_floor and coverage.closest.overlap > 0:
+        # Shown only when close and sharing a word of the question: a merely similar sentence misleads.
         blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
     return blocks
 

@@ -50,7 +50,8 @@ def turn_of(answer: Answer) -> Turn:
     """What a later question needs of this answer."""
     table_query = answer.table.query if answer.table is not None else None
     leading = answer.table.values[:1] if table_query is not None and table_query.order in ("most", "fewest") else ()
-    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references, leading)
+    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references, leading,
+                tuple(citation.ref for citation in answer.citations))
 
 
 class Assistant:
@@ -139,7 +140,7 @@ class Assistant:
         settings = self.settings
         question = clean_question(question, settings.answer.max_question_chars)
         evidence, assessor, _ = self.loaded  # one build for the whole question, even if a reload happens meanwhile
-        reading = understand.read(question, history, evidence.references)
+        reading = understand.read(question, history, evidence.references, evidence.content_surface_words)
         query = self.query(reading, evidence.abbreviations)
         table = answer_table_query(reading.table, evidence.tables) if reading.table is not None else None
         rows = set(table.row_ids) if table is not None else set()

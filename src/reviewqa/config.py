@@ -58,6 +58,9 @@ class RetrievalSettings(_Group):
     sentence_lexical_weight: float = Field(
         0.5, ge=0, description="Weight of the IDF-weighted share of the question's words a sentence uses, added to its "
                                 "cosine when passages are ranked by their closest sentence.")
+    strand_weight: float = Field(
+        0.5, ge=0, description="Weight, in the fusion, of the section on the strand of the review a question is about "
+                               "(human studies, animal models, in vitro), as if it ranked first in a ranking of its own.")
     unasked_admin_weight: float = Field(
         0.3, ge=0, le=1,
         description="Factor on the fused score of administrative passages (funding, contributions, abbreviations…) "
@@ -90,6 +93,10 @@ class AnswerSettings(_Group):
                                 "sentences stating a recommendation when it asks for the review's judgement.")
     asked_section_bonus: float = Field(
         0.3, ge=0, description="Added to the score of sentences of a section the question asks for by name (funding, methods…).")
+    judgement_bonus: float = Field(
+        0.3, ge=0, description="Added to the score of a sentence recommending something on the question's topic when the "
+                               "question asks for the review's judgement (best, recommend, choose), and of a sentence "
+                               "giving a code of the registry a question names (IRCT, NCT).")
     figure_sentences: int = Field(
         2, ge=1, description="Sentences using most of a quantity question's words, one of which must give a figure.")
     comparison_bonus: float = Field(

@@ -17,6 +17,7 @@ STOPWORDS = frozenset(
 )
 
 
+_CODE_PREFIX = re.compile(r"^([a-z]{2,6})\d{4,}")
 # Plurals the stemmer leaves alone.
 _IRREGULAR = {"mice": "mouse", "testes": "testis", "testicles": "testis", "testicle": "testis", "men": "man", "women": "woman", "foetal": "fetal", "foetus": "fetus"}
 _VOWELS = set("aeiouy")
@@ -45,6 +46,8 @@ def tokenize(text: str) -> list[str]:
         words.append(word)
         if "-" in word:
             words.extend(_normalise(part) for part in word.split("-") if part and part not in STOPWORDS)
+        elif prefix := _CODE_PREFIX.match(word):
+            words.append(prefix.group(1))  # a registry code is also its registry's letters ("nct", "irct")
     return _stemmer().stemWords(words)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from .config import RetrievalSettings
 from .evidence import Evidence, unasked_admin
 from .records import Chunk
-from .understand import Query
+from .understand import STRANDS, Query
 
 IDENTIFIER_BONUS = 1.0  # above any fused score: a named trial or work is the answer's subject
 
@@ -95,6 +95,11 @@ def search(query: Query, evidence: Evidence, settings: RetrievalSettings, k: int
     # A question of stop words only ("A", "what is it?") has no lexical side; bm25s cannot score an empty query.
     bm25 = np.asarray(index.bm25.get_scores(list(query.tokens)), dtype=np.float64) if query.tokens else np.zeros(len(chunks))
     fused = fuse(similarity, bm25, settings) + settings.sentence_weight / (settings.rrf_k + _ranks(best_sentence))
+    # A question about one strand of the review (human studies, animal models, in vitro) favours the section on it.
+    sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
+    if sections:
+        fused = fused + np.where([c.kind == "prose" and c.section in sections for c in chunks],
+                                 settings.strand_weight / (settings.rrf_k + 1), 0.0)
     gated = np.array([unasked_admin(c, query.reading.asks_sections) for c in chunks])
     fused = np.where(gated, fused * settings.unasked_admin_weight, fused)
     if query.reading.intent != "reference":

@@ -159,7 +159,8 @@ _YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:
 # A follow-up this short naming only values ("any in rats?", "the female ones?") narrows or replaces the previous query.
 _SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
-_JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?)\b")
+_JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?"
+                        r"|(?:would|should|do|does|did) (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|use|go with|opt for))\b")
 # Asking for an explanation, an overview or what was published: prose, whatever values the question names.
 _PROSE_ASK = re.compile(r"\b(?:overview|summar\w*|explain\w*|describe|mechanisms?|how (?:do|does|did|can|could|is|are|were)"
                         r"|what (?:does|did) the review (?:say|report|find|show)|tell me about|role of|evidence|published|publications?)\b")

@@ -33,7 +33,8 @@ from .vocabulary import corrected, field_words, normalise_spelling
 
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
 # Asking for the review's judgement: its recommendations answer ("which source does the review suggest?").
-JUDGEMENT = re.compile(r"\b(?:best|better|suggest\w*|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising)\b")
+JUDGEMENT = re.compile(r"\b(?:best|better|suggest\w*|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising"
+                       r"|choose|pick|go with|opt for)\b")
 _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 
 # "ref 57", "refs 57 and 58", "reference no. 57", "citation 57", "#57"
@@ -118,6 +119,11 @@ _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same fo
                               re.IGNORECASE)
 _ANAPHOR = re.compile(r"\b(?:it|its|they|them|their|those|these|this|that|one|ones|he|she|his|her|such)\b", re.IGNORECASE)
 _FOLLOW_UP_MAX_WORDS = 8
+# A follow-up about the work an answer cited ("when was it published?", "who wrote that paper?"), and how many of the
+# works it cited, first first, such a follow-up shows.
+_ABOUT_A_WORK = re.compile(r"\b(?:published|publish|journal|dois?|paper|article|authors?|title|reference|citation|cite|wrote|written)\b",
+                           re.IGNORECASE)
+_CITED_FOLLOWED = 2
 # A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
 _LISTING_FOLLOW_UP = re.compile(r"\b(?:their|those|them|these|which ones|what are they|which are they)\b", re.IGNORECASE)
 
@@ -131,6 +137,7 @@ class Turn:
     table_query: TableQuery | None = None  # the table query it was answered with
     references: tuple[int, ...] = ()  # the cited works it was about
     leading_values: tuple[str, ...] = ()  # the value a "most"/"fewest" table answer named ("Egypt"): what "their…" means
+    cited: tuple[int, ...] = ()  # the works its answer cited, first first: what "when was it published?" asks about
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Turn:
@@ -144,13 +151,15 @@ class Turn:
         references = raw.get("references") if isinstance(raw.get("references"), list) else []
         reading = raw.get("reading", raw.get("interpreted_as", ""))
         leading = raw.get("leading_values") if isinstance(raw.get("leading_values"), list) else []
+        cited = raw.get("cited") if isinstance(raw.get("cited"), list) else []
         return cls(str(raw.get("question", "")), str(reading or ""), table_query,
-                   tuple(n for n in references if isinstance(n, int)), tuple(str(v) for v in leading))
+                   tuple(n for n in references if isinstance(n, int)), tuple(str(v) for v in leading),
+                   tuple(n for n in cited if isinstance(n, int)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"question": self.question, "reading": self.reading,
                 "table_query": self.table_query.to_dict() if self.table_query else None, "references": list(self.references),
-                "leading_values": list(self.leading_values)}
+                "leading_values": list(self.leading_values), "cited": list(self.cited)}
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,7 @@ class Reading:
     references: tuple[int, ...] = ()  # cited works it names
     trial_codes: tuple[str, ...] = ()
     sides: tuple[str, ...] = ()  # the things a prose comparison sets against each other
-    strands: tuple[str, ...] = ()  # study strands a summary is about (In vitro, Animal models, Human studies)
+    strands: tuple[str, ...] = ()  # study strands it is about (In vitro, Animal models, Human studies)
     pros_and_cons: bool = False
     reference_search: bool = False  # asks for a cited work by what it says, not by number or author
     procedure: bool = False  # asked step by step ("walk me through…"): told from the one passage that describes it
@@ -221,6 +230,9 @@ def _numbered_references(text: str, known: Mapping[int, Reference]) -> list[int]
     return [n for n in dict.fromkeys(numbers) if n in known]
 
 
+_NAME_PART_MIN = 4
+
+
 def _authored_references(text: str, known: Mapping[int, Reference]) -> list[int]:
     """Works named by first author: with a year, "et al.", a possessive or "the study by …"; or a bare name."""
     lowered = text.lower()
@@ -230,8 +242,11 @@ def _authored_references(text: str, known: Mapping[int, Reference]) -> list[int]
     by_surname: dict[str, list[Reference]] = {}
     for reference in known.values():
         surname = reference.first_author
-        if len(surname) >= 3:
-            by_surname.setdefault(surname.lower(), []).append(reference)
+        # A double-barrelled name is also named by either part ("Ghasemzadeh" of Ghasemzadeh-Hasankolai).
+        parts = {surname} | {part for part in surname.split("-") if len(part) >= _NAME_PART_MIN}
+        for name in parts:
+            if len(name) >= 3:
+                by_surname.setdefault(name.lower(), []).append(reference)
     for surname, references in by_surname.items():
         for match in re.finditer(rf"\b{re.escape(surname)}\b", lowered):
             after, before = lowered[match.end():], lowered[: match.start()]
@@ -307,17 +322,26 @@ def _table_state(history: Sequence[Turn]) -> TableQuery | None:
     return state
 
 
-def read(question: str, history: Sequence[Turn], references: Mapping[int, Reference]) -> Reading:
+def _author_words(references: Mapping[int, Reference]) -> frozenset[str]:
+    return frozenset(word.lower() for reference in references.values() for word in re.findall(r"[^\W\d_]{3,}", reference.authors))
+
+
+def read(question: str, history: Sequence[Turn], references: Mapping[int, Reference],
+         known: frozenset[str] = frozenset()) -> Reading:
     """The reading of a cleaned question in its conversation. Typing slips of common English words are corrected
     before it is read ("whats the diffrence…"); the question as typed is kept for the reader."""
     typed = normalise_spelling(question)
-    question = corrected(typed, field_words())
+    # Never "corrected": the field's words, the words the review uses (`known`) and the cited authors' names ("Kadam").
+    question = corrected(typed, field_words() | known | _author_words(references))
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
     if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
             and len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS:
         named = previous.references  # "what did they find?" after a question about a cited work
+    elif not codes and not named and previous and previous.cited and _ANAPHOR.search(question) \
+            and _ABOUT_A_WORK.search(question) and len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS:
+        named = previous.cited[:_CITED_FOLLOWED]  # "when was that paper published?" after an answer citing it
     asks = asked_sections(question)
     if codes:
         return Reading(typed, question, "trial", trial_codes=codes, references=named, asks_sections=asks)
@@ -355,4 +379,4 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         if len(sides) >= 2:
             return Reading(typed, text, "compare", sides=sides, asks_sections=asks)
     return Reading(typed, text, "fact", asks_sections=asks, parts=question_parts(question),
-                   explanation=bool(_EXPLANATION.search(question)))
+                   explanation=bool(_EXPLANATION.search(question)), strands=_strands(text))

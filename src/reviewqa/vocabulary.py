@@ -18,6 +18,7 @@ from . import lexical
 
 # Words that say how a question is asked, not what it is about: they never make it out of scope.
 QUESTION_WORDS = frozenset("""
+whats hows whos wheres whens thats theres isnt arent dont doesnt didnt cant wont wouldnt couldnt shouldnt
 tell explain explained explaining describe described list lists show shows showed shown give given find found finds
 name names named mean means meaning meant define defined definition definitions summary summarize summarise overview
 compare compared comparison comparing difference differences different differ versus main key kind kinds type types
@@ -104,6 +105,18 @@ SYNONYMS: dict[str, str] = {
     "aging": "age",
     "ageing": "age",
     "elderly": "age",
+    "recommend": "suggest",
+    "recommends": "suggest",
+    "recommended": "suggest",
+    "recommendation": "suggest",
+    "prefer": "suggest",
+    "preferred": "suggest",
+    "choose": "suggest",
+    "pick": "suggest",
+    "favour": "suggest",
+    "favor": "suggest",
+    "cancer": "tumor tumorigenicity",
+    "cancers": "tumor tumorigenicity",
 }
 # Abbreviations of the field the review uses without defining in its list.
 FIELD_ABBREVIATIONS: dict[str, str] = {
