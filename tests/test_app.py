@@ -74,9 +74,11 @@ def test_chat_answer_comes_first_with_compact_references_then_collapsed_evidence
     cited = next(m.value for m in reply.markdown if m.value.startswith("**Cited**"))
     assert "](https://doi.org/10." in cited and cited.count("\n") >= 1
     labels = [e.label for e in reply.expander]
-    assert labels[0].startswith("Full references (") and labels[1].startswith("Supporting passages (")
+    assert labels[0].startswith("Full references (") and labels[1].startswith("Supporting passages (") and len(labels) == 2
     assert not any(e.proto.expanded for e in reply.expander)  # collapsed: the answer stays first
-    passages = labels[2:]
+    app.session_state[f"{app.query_params['c']}-0-passages"] = True  # the reader opens the passages
+    app.run()
+    passages = [e.label for e in app.chat_message[1].expander][2:]
     assert passages and not any("score" in label for label in passages)
     assert any(label.endswith("quoted in the answer") for label in passages)
     assert all(label.endswith(("quoted in the answer", "close match", "related", "loosely related")) for label in passages)

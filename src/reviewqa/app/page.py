@@ -48,6 +48,9 @@ QUESTION_KEY = "question"
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 # Streamlit's mobile layout (the sidebar overlays the page below this width).
 PHONE_WIDTH_PX = 768
+# A class asks the same example questions again and again: answers to questions read the same way are kept, shared by
+# every session (some hundreds of kilobytes for this many).
+REMEMBERED_ANSWERS = 512
 
 
 # The model and the index load once per server process and are shared by every session;
@@ -62,7 +65,8 @@ def get_embedder(settings_json: str):
 
 @st.cache_resource(show_spinner="Loading the index…")
 def get_assistant(settings_json: str) -> Assistant:
-    return Assistant(Settings.model_validate_json(settings_json), embedder=get_embedder(settings_json))
+    return Assistant(Settings.model_validate_json(settings_json), embedder=get_embedder(settings_json),
+                     remembered_answers=REMEMBERED_ANSWERS)
 
 
 @st.cache_resource
@@ -120,7 +124,7 @@ def show_written(turn: Turn, references: dict[int, Reference]) -> bool:
     return True
 
 
-def show_answer(turn: Turn, references: dict[int, Reference]) -> None:
+def show_answer(turn: Turn, references: dict[int, Reference], key: str) -> None:
     answer = turn.answer
     if answer.interpreted:
         st.caption(f"Read as: {escape_markdown(answer.interpreted)}")
@@ -138,19 +142,22 @@ def show_answer(turn: Turn, references: dict[int, Reference]) -> None:
             show_block(block)
         if answer.citations:
             st.markdown("**Cited**  \n" + compact_references(answer.citations, references))
-    show_evidence(answer)
+    show_evidence(answer, key)
 
 
-def show_evidence(answer: Answer) -> None:
-    """The full reference list and the passages, collapsed, so the answer stays first however many there are."""
+def show_evidence(answer: Answer, key: str) -> None:
+    """The full reference list and the passages, collapsed, so the answer stays first however many there are. Their
+    content is made only while open (each opening reruns the page): earlier answers cost little to show again."""
     if answer.citations:
-        with st.expander(f"Full references ({len(answer.citations)})"):
-            st.markdown("\n".join(f"- {reference_markdown(c.ref, c.entry, c.url)}" for c in answer.citations))
+        references = st.expander(f"Full references ({len(answer.citations)})", key=f"{key}-references", on_change="rerun")
+        if references.open:
+            references.markdown("\n".join(f"- {reference_markdown(c.ref, c.entry, c.url)}" for c in answer.citations))
     if answer.passages:
-        best = max(passage.score for passage in answer.passages)
-        with st.expander(f"Supporting passages ({len(answer.passages)})"):
+        passages = st.expander(f"Supporting passages ({len(answer.passages)})", key=f"{key}-passages", on_change="rerun")
+        if passages.open:
+            best = max(passage.score for passage in answer.passages)
             for passage in answer.passages:
-                with st.expander(passage_label(passage, best)):
+                with passages.expander(passage_label(passage, best)):
                     st.markdown(passage_cells_markdown(passage) if passage.cells else highlighted_passage(passage))
     st.caption(timing_line(answer))
 
@@ -164,7 +171,7 @@ def show_turn(turn: Turn, number: int, references: dict[int, Reference]) -> None
     with st.container(key=f"turn-{number}"):  # the key is the anchor the page scrolls to
         show_question(turn.answer.question)
         with st.chat_message("assistant"):
-            show_answer(turn, references)
+            show_answer(turn, references, f"{st.session_state.get('conversation')}-{number}")
 
 
 # --- scripts the page runs in the browser ----------------------------------------------------------
