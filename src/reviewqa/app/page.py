@@ -45,6 +45,7 @@ EXAMPLES = {
 VIEWS = ("Chat", "Tables", "References")
 CONVERSATION_PARAM = "c"  # the page URL's ?c=<id>: which kept conversation this page shows
 QUESTION_KEY = "question"
+TOP_KEY = "top"  # the page's header, scrolled to on the landing page
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 # Streamlit's mobile layout (the sidebar overlays the page below this width).
 PHONE_WIDTH_PX = 768
@@ -177,15 +178,16 @@ def show_turn(turn: Turn, number: int, references: dict[int, Reference]) -> None
 # --- scripts the page runs in the browser ----------------------------------------------------------
 
 
-def scroll_to_turn(number: int) -> None:
-    """Bring a new answer's question to the top of the view, however long the answer and wherever the reader was.
-    Repeated for a second: the chat's own stick-to-bottom scrolling runs while the answer is still being laid out."""
+def scroll_into_view(key: str) -> None:
+    """Bring the container with this key to the top of the view: a new answer's question, however long the answer and
+    wherever the reader was; the page's top on the landing page. Repeated for a second, since the chat's own
+    stick-to-bottom scrolling runs while the page is still being laid out."""
     st.html(f"""<script>
       (() => {{
         const until = Date.now() + 1200;
         const scroll = () => {{
-          const turn = document.querySelector('.st-key-turn-{number}');
-          if (turn) turn.scrollIntoView({{block: 'start'}});
+          const target = document.querySelector('.st-key-{key}');
+          if (target) target.scrollIntoView({{block: 'start'}});
           if (Date.now() < until) setTimeout(scroll, 150);
         }};
         scroll();
@@ -307,7 +309,7 @@ def answer_question(assistant: Assistant, store: Conversations, question: str, t
     turns = store.append(state.conversation, turn)
     progress.empty()
     show_turn(turn, len(turns) - 1, assistant.evidence.references)
-    scroll_to_turn(len(turns) - 1)
+    scroll_into_view(f"turn-{len(turns) - 1}")
     return turns
 
 
@@ -326,7 +328,8 @@ def landing() -> None:
         with columns[position % 2]:
             st.markdown(f"**{kind}**")
             for question in questions:
-                st.button(question, on_click=ask_example, args=(question,), key=f"landing-{question}", width="stretch")
+                st.button(question, on_click=ask_example, args=(question,), key=f"landing-{question}", width="stretch",
+                          wrap=True)
     st.markdown("Follow-up questions are read with the conversation (“and in rats?”). The **Tables** and **References** "
                 "views above browse the review's tables and its 151 references.")
 
@@ -357,6 +360,8 @@ def chat_view(assistant: Assistant, k: int, kinds: frozenset[str] | None) -> Non
             st.warning("Choose at least one kind of passage to search in (sidebar, “Search in”).")
         else:
             answer_question(assistant, store, question, turns, k, kinds)
+    elif not turns:
+        scroll_into_view(TOP_KEY)  # the landing page reads from its top
     conversation_actions(store, references, actions)
     if state.pop("close_sidebar", False):
         close_sidebar_on_phones()
@@ -490,7 +495,8 @@ def main() -> None:
     st.set_page_config(page_title=TITLE, page_icon="🔬", layout="centered",
                        menu_items={"About": f"Answers quoted from {REVIEW}, every claim cited."})
     settings = load_settings()
-    st.title(TITLE)
+    with st.container(key=TOP_KEY):
+        st.title(TITLE, anchor=False)
     try:
         assistant = get_assistant(settings.model_dump_json())
     except IndexProblem as problem:
