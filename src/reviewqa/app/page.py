@@ -46,6 +46,7 @@ VIEWS = ("Chat", "Tables", "References")
 CONVERSATION_PARAM = "c"  # the page URL's ?c=<id>: which kept conversation this page shows
 QUESTION_KEY = "question"
 TOP_KEY = "top"  # the page's header, scrolled to on the landing page
+FIRST_ROWS = 8  # rows of an answer's table shown at once; more are in a collapsed section below it
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 # Streamlit's mobile layout (the sidebar overlays the page below this width).
 PHONE_WIDTH_PX = 768
@@ -91,7 +92,8 @@ def show_block(block: Block) -> None:
     if isinstance(block, TableBlock):
         if block.result.query is None:
             st.markdown(f"**{escape_markdown(block.result.name)}**")
-        shown = max(block.shown, 1)
+        # The rows the answer's text has, or the first few when its summary stands for them; the rest one click away.
+        shown = min(block.result.count, max(block.shown, FIRST_ROWS))
         show_result(block.result, slice(shown))
         if block.result.count > shown:
             with st.expander(f"The other {block.result.count - shown} rows"):
@@ -187,7 +189,10 @@ def scroll_into_view(key: str) -> None:
         const until = Date.now() + 1200;
         const scroll = () => {{
           const target = document.querySelector('.st-key-{key}');
-          if (target) target.scrollIntoView({{block: 'start'}});
+          if (target) {{
+            target.style.scrollMarginTop = '4.5rem';  // clear of Streamlit's fixed header
+            target.scrollIntoView({{block: 'start'}});
+          }}
           if (Date.now() < until) setTimeout(scroll, 150);
         }};
         scroll();
@@ -249,15 +254,15 @@ def conversation_actions(store: Conversations, references: dict[int, Reference],
         if state.get("undo") and store.get(state.undo):
             where.button("Undo: back to the previous conversation", on_click=undo_new_conversation, icon=":material/undo:")
         return
-    left, right = where.columns(2)
-    left.button("New conversation", on_click=new_conversation, icon=":material/add_comment:",
-                help="Starts afresh; the conversation you leave can be brought back with Undo.")
+    row = where.container(horizontal=True)  # one row, on a phone too
+    row.button("New conversation", on_click=new_conversation, icon=":material/add_comment:",
+               help="Starts afresh; the conversation you leave can be brought back with Undo.")
 
     def export() -> str:  # made when the button is pressed, not on every run
         turns = store.get(conversation) or ()
         return conversation_markdown([turn.answer for turn in turns], [written_export(turn, references) for turn in turns])
 
-    right.download_button("Export conversation", export, file_name="reviewqa-conversation.md", mime="text/markdown",
+    row.download_button("Export conversation", export, file_name="reviewqa-conversation.md", mime="text/markdown",
                           on_click="ignore", icon=":material/download:")
 
 
@@ -347,10 +352,10 @@ def chat_view(assistant: Assistant, k: int, kinds: frozenset[str] | None) -> Non
             landing()
     for number, turn in enumerate(turns):
         show_turn(turn, number, references)
-    refusal = state.pop("refusal", None)
-    if refusal:
-        st.warning(refusal)
     actions = st.bottom.container()  # above the question box; filled last, once this run's answer is in
+    refusal = state.pop("refusal", None)
+    if refusal:  # right above the box that holds the text again, where the reader is looking
+        actions.warning(refusal)
     typed = st.chat_input("Ask about MSC sources, animal models, clinical trials, references…", key=QUESTION_KEY,
                           on_submit=check_question, args=(assistant.settings.answer.max_question_chars,))
     question = typed or state.pop("pending_question", None)
