@@ -166,6 +166,8 @@ def test_a_clinician_finds_recruiting_trials_in_egypt_and_follows_the_registry_l
     assert page.title() == TITLE
     assert not page.get_by_role("button", name="Deploy").count()  # no developer toolbar for visitors
     expect(page.get_by_text("What you can ask")).to_be_visible()
+    settled(page)
+    assert in_view(page, page.locator(".st-key-top")), "the landing page should read from its top"
     save(page, "landing.png")
 
     ask(page, EGYPT)

@@ -182,14 +182,16 @@ def show_turn(turn: Turn, number: int, references: dict[int, Reference]) -> None
 
 def scroll_into_view(key: str) -> None:
     """Bring the container with this key to the top of the view: a new answer's question, however long the answer and
-    wherever the reader was; the page's top on the landing page. Repeated for a second, since the chat's own
-    stick-to-bottom scrolling runs while the page is still being laid out."""
+    wherever the reader was; the page's top on the landing page. The chat keeps the page scrolled to its bottom while
+    it is laid out unless the reader scrolls: a wheel event says so (the page scrolls as a reader's wheel would), and
+    the scroll is repeated for a second and a half while the layout settles."""
     st.html(f"""<script>
       (() => {{
-        const until = Date.now() + 1200;
+        const until = Date.now() + 1500;
         const scroll = () => {{
           const target = document.querySelector('.st-key-{key}');
           if (target) {{
+            document.querySelector('[data-testid="stMain"]')?.dispatchEvent(new WheelEvent('wheel', {{deltaY: -1, bubbles: true}}));
             target.style.scrollMarginTop = '4.5rem';  // clear of Streamlit's fixed header
             target.scrollIntoView({{block: 'start'}});
           }}
