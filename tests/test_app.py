@@ -286,10 +286,11 @@ def test_a_written_answer_is_shown_checked_and_exported(built_index, monkeypatch
         ask(app, WRITTEN_QUESTION)
     assert_no_error(app)
     reply = app.chat_message[1]
-    written = reply.markdown[0].value
+    assert reply.markdown[0].value.startswith("**Answer**, written by fake")  # who wrote it, in words
+    written = reply.markdown[1].value
     assert written.startswith("For men with NOA") and "13.4%" in written
     assert ":orange-background[MSCs cure every case" in written and "not supported by the passages it cites" in written
-    assert any("Written by fake" in caption.value for caption in reply.caption)
+    assert "[\\[22\\] " in reply.markdown[2].value  # what it cites, linked
     assert reply.expander[0].label.startswith("The review's own sentences")  # the quoted answer, one click away
     from reviewqa.app.page import get_conversations, written_export  # the export the download button makes
     turn = get_conversations().get(app.query_params["c"])[0]

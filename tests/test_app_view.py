@@ -8,7 +8,7 @@ from reviewqa.answer import Passage
 from reviewqa.app.conversations import Conversations, Turn
 from reviewqa.app.view import (chosen_kinds, compact_reference, highlighted_passage, kinds_phrase, matches_search,
                                nothing_found_notice, offered_kinds, passage_label, relevance, table_frame,
-                               written_answer_markdown)
+                               written_answer_markdown, written_sources_markdown)
 from reviewqa.records import Reference, trial_url
 from reviewqa.render import conversation_markdown, escape_markdown
 
@@ -84,6 +84,14 @@ def test_unsupported_written_sentences_are_marked_in_words():
     markdown = written_answer_markdown([("TESE-ICSI succeeds in 13.4% [22].", True), (" ", None), ("It cures <all>.", False)])
     assert markdown.startswith("TESE-ICSI succeeds in 13.4% [22]. ")
     assert ":orange-background[It cures \\<all\\>.] **⚠ not supported by the passages it cites**" in markdown
+
+
+def test_what_a_written_answer_cites_is_listed_with_links_and_labels():
+    qian = Reference(127, "Qian C. Amnion MSCs. Stem Cell Res Ther 2020.", "Qian C", "Amnion MSCs", "Stem Cell Res Ther", 2020,
+                     "10.1186/s13287-020-01803-7")
+    lines = written_sources_markdown((127, "Table 4", 999), {"Table 4": "Table 4 — clinical trials"}, {127: qian}).split("  \n")
+    assert lines == ["[\\[127\\] Qian 2020, *Stem Cell Res Ther*](https://doi.org/10.1186/s13287-020-01803-7)",
+                     "\\[Table 4\\] Table 4 — clinical trials", "\\[999\\]"]
 
 
 def test_conversations_are_kept_by_id_and_the_oldest_forgotten(assistant):

@@ -25,9 +25,9 @@ from ..store import IndexStatus, index_status
 from ..tableanswer import TableResult
 from ..tabledata import COLUMN_VOCABULARY, type_table
 from .conversations import Conversations, Turn
-from .view import (KIND_LABELS, chosen_kinds, compact_reference, compact_references, filter_rows, highlighted_passage,
+from .view import (KIND_LABELS, chosen_kinds, compact_references, filter_rows, highlighted_passage,
                    matches_search, nothing_found_notice, offered_kinds, passage_cells_markdown, passage_label,
-                   reference_markdown, table_frame, timing_line, written_answer_markdown)
+                   reference_markdown, table_frame, timing_line, written_answer_markdown, written_sources_markdown)
 
 log = logging.getLogger(__name__)
 
@@ -117,13 +117,11 @@ def show_written(turn: Turn, references: dict[int, Reference]) -> bool:
     if written.fallback:
         st.info(escape_markdown(written.fallback))
         return False
+    st.markdown(f"**Answer**, written by {escape_markdown(written.model)} from the passages below; each sentence was "
+                "checked against the passages it cites:")
     st.markdown(written_answer_markdown(segments(written)))
-    st.caption(f"Written by {escape_markdown(written.model)} from the passages below; each sentence was checked against "
-               "the passages it cites.")
-    cited = [compact_reference(references[label]) if isinstance(label, int) and label in references
-             else f"\\[{escape_markdown(str(label))}\\] {escape_markdown(written.sources.get(label, ''))}" for label in written.cited]
-    if cited:
-        st.markdown("**Cited**  \n" + "  \n".join(cited))
+    if written.cited:
+        st.markdown("**Cited**  \n" + written_sources_markdown(written.cited, written.sources, references))
     return True
 
 
@@ -265,7 +263,7 @@ def conversation_actions(store: Conversations, references: dict[int, Reference],
         return conversation_markdown([turn.answer for turn in turns], [written_export(turn, references) for turn in turns])
 
     row.download_button("Export conversation", export, file_name="reviewqa-conversation.md", mime="text/markdown",
-                          on_click="ignore", icon=":material/download:")
+                        on_click="ignore", icon=":material/download:")
 
 
 def written_export(turn: Turn, references: dict[int, Reference]) -> str:
@@ -295,8 +293,8 @@ def ask_example(question: str, from_sidebar: bool = False) -> None:
 
 
 def answer_question(assistant: Assistant, store: Conversations, question: str, turns: tuple[Turn, ...], k: int,
-                    kinds: frozenset[str] | None) -> tuple[Turn, ...]:
-    """Answer (and, with a model server, write) a question below the conversation; the conversation with it."""
+                    kinds: frozenset[str] | None) -> None:
+    """Answer (and, with a model server, write) a question below the conversation, and keep it in the conversation."""
     progress = st.empty()  # the question at once and the reply as it comes, until the whole turn is shown below
     with progress.container():
         show_question(question)
@@ -306,18 +304,17 @@ def answer_question(assistant: Assistant, store: Conversations, question: str, t
             stream = assistant.write(answer)  # None unless a model server is configured
             written = None
             if stream is not None:
-                st.write_stream(stream)
+                st.write_stream(escape_markdown(piece) for piece in stream)  # the model's text, as text
                 written = stream.finish()
     state = st.session_state
     if not state.get("conversation"):
         state.conversation, state.undo = store.new_id(), None
         show_conversation_in_url(state.conversation)
     turn = Turn(answer, written, kinds)
-    turns = store.append(state.conversation, turn)
+    number = len(store.append(state.conversation, turn)) - 1
     progress.empty()
-    show_turn(turn, len(turns) - 1, assistant.evidence.references)
-    scroll_into_view(f"turn-{len(turns) - 1}")
-    return turns
+    show_turn(turn, number, assistant.evidence.references)
+    scroll_into_view(f"turn-{number}")
 
 
 def landing() -> None:
@@ -347,7 +344,8 @@ def chat_view(assistant: Assistant, k: int, kinds: frozenset[str] | None) -> Non
     turns = conversation_turns(store)
     state = st.session_state
     if state.pop("lost", False):
-        st.info("The conversation in this link is no longer on the server (it was restarted since); this is a new one.")
+        st.info("The conversation in this link is no longer on the server (it was restarted, or had too many to keep); "
+                "this is a new one.")
     intro = st.empty()
     if not turns:
         with intro.container():

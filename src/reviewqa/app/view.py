@@ -78,6 +78,14 @@ def compact_references(citations: Sequence[Citation], references: Mapping[int, R
     return "  \n".join(lines)
 
 
+def written_sources_markdown(cited: Sequence[int | str], sources: Mapping[str, str], references: Mapping[int, Reference]) -> str:
+    """What a written answer cites, one short line each: a reference compactly and linked, a label ("Table 4", "P3")
+    with what it stands for."""
+    return "  \n".join(compact_reference(references[label]) if isinstance(label, int) and label in references
+                       else f"\\[{escape_markdown(str(label))}\\] {escape_markdown(sources.get(str(label), ''))}".rstrip()
+                       for label in cited)
+
+
 def highlighted_passage(passage: Passage) -> str:
     """The passage as safe Markdown, with the sentences quoted in the answer in bold and trial codes linked."""
     pieces, position = [], 0
