@@ -254,11 +254,16 @@ def test_no_serious_accessibility_violation_on_any_view(server, browser):
     problems["answer, references and passages open"] = serious_violations(page)
     speakers = [message.inner_text() for message in reply.get_by_test_id("stChatMessageContent").all()]
     assert speakers[0].startswith("You asked:") and "Answer" in speakers[1]  # who speaks, as text a screen reader reads
-    for view in ("Tables", "References"):
-        page.get_by_text(view, exact=True).first.click()
+    for view, shown in (("Tables", r"^\d+ of \d+ rows$"), ("References", r"^\d+ of 151 references$")):
+        page.get_by_test_id("stRadioGroup").get_by_text(view, exact=True).click()
+        expect(page.get_by_text(re.compile(shown))).to_be_visible()
         settled(page)
         problems[view] = serious_violations(page)
     assert not any(problems.values()), json.dumps(problems, indent=2)
+
+    page.get_by_test_id("stTextInput").locator("input").press_sequentially("exosome", delay=40)  # no Enter: filters as one types
+    expect(page.get_by_text(re.compile(r"^\d+ of 151 references$"))).not_to_have_text("151 of 151 references")
+    expect(page.get_by_test_id("stMain")).to_contain_text("Exosomal")  # a word form of what was typed
 
     # The check itself can fail: text in Streamlit's default caption grey (3.9:1) is reported.
     page.evaluate("""() => { const p = document.createElement('p'); p.textContent = 'faint caption';
