@@ -173,11 +173,3 @@ def written_answer_markdown(pieces: Sequence[tuple[str, bool | None]]) -> str:
 
 def timing_line(answer: Answer) -> str:
     return f"Answered in {answer.timings_ms.get('total', 0) / 1000:.1f} s"
-
-
-_NOT_IN_KEYS = re.compile(r"[^A-Za-z0-9-]")
-
-
-def element_key(*parts: object) -> str:
-    """A widget or container key from parts (letters, digits and dashes only: it also names a CSS class)."""
-    return "-".join(_NOT_IN_KEYS.sub("-", str(part)) for part in parts)
