@@ -102,6 +102,19 @@ def _tree(pid: int) -> list[int]:
     return result
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (from /proc/PID/stat), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat, counted from the state)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _status_kib(pid: int, field: str) -> int:
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
@@ -409,6 +422,9 @@ class ProtocolSession:
         path = tuple(message.metadata.delta_path)
         delta = message.delta
         kind = delta.WhichOneof("type")
+        # Whatever is drawn at a path replaces what was there, with everything inside it (st.empty placeholders): an
+        # assistant message shown while an answer was on its way, then replaced, is not an answer.
+        run["assistant_blocks"] = [block for block in run["assistant_blocks"] if block[:len(path)] != path]
         if kind == "add_block":
             block = delta.add_block
             if block.WhichOneof("type") == "chat_message" and block.chat_message.name == "assistant":
@@ -527,6 +543,7 @@ async def drive_protocol(url: str, sessions: int, questions: list[str], per_sess
     live = [client for client in opened if client]
     log(f"{len(live)} sessions open; each now asks {per_session} questions, all at once")
     started = time.perf_counter()
+    cpu_before = (cpu_seconds(_tree(poller.pid)), time.process_time())
     plans = {c.number: [questions[(c.number + i) % len(questions)] for i in range(per_session)] for c in live}
     try:
         await asyncio.wait_for(asyncio.gather(*(protocol_converse(c, plans[c.number], timeouts, results) for c in live)),
@@ -534,6 +551,8 @@ async def drive_protocol(url: str, sessions: int, questions: list[str], per_sess
     except asyncio.TimeoutError:
         results["errors"].append(f"the sessions did not finish within {timeouts['total_s']:.0f} s")
     results["wall_s"] = time.perf_counter() - started
+    results["server_cpu_s"] = cpu_seconds(_tree(poller.pid)) - cpu_before[0]
+    results["client_cpu_s"] = time.process_time() - cpu_before[1]
     await asyncio.gather(*(c.close() for c in live))
     results.pop("runs", None)
     return results
@@ -561,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.questions.is_file():
         questions = [json.loads(line)["question"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     RESULTS.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]  # other work on the machine inflates every figure
     log_path = RESULTS / "loadtest-server.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -612,6 +632,10 @@ def main(argv: list[str] | None = None) -> int:
                         "max": round(max(results["page_loads"], default=float("nan")), 3)},
         "warmup_answer_s": round(results.get("warmup_s", float("nan")), 3),
         "wall_s": round(results.get("wall_s", float("nan")), 1),
+        # CPU the server and this client used while the sessions asked: what the answers cost, whatever else ran.
+        "server_cpu_s": round(results.get("server_cpu_s", float("nan")), 1),
+        "client_cpu_s": round(results.get("client_cpu_s", float("nan")), 1),
+        "load_avg_at_start": round(load_at_start, 2),
         "server_memory_mib": {
             "before_model_load": round(results.get("rss_before_load_kib", 0) / 1024, 1),
             "after_model_load": round(results.get("rss_after_load_kib", 0) / 1024, 1),
@@ -639,6 +663,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'model+index loaded once':<34}{'yes' if one_load else ('NO' if measured else 'not measured')} (growth under load {memory['growth_during_sessions']:.0f} MiB "
           f"vs one load {memory['one_load_size']:.0f} MiB; 'Loading weights' in log: {loads_in_log})")
     print(f"{'all sessions, wall clock':<34}{report['wall_s']:.1f} s   (results: {args.output})")
+    if not args.browser:
+        print(f"{'CPU: server / this client':<34}{report['server_cpu_s']:.1f} s / {report['client_cpu_s']:.1f} s"
+              f"   (load average {load_at_start:.1f} at the start, on {os.cpu_count()} cores)")
     for message in errors[:5]:
         print(f"  error: {message}")
     return 0 if not errors and one_load else 1

@@ -121,3 +121,15 @@ def test_text_without_abstract_heading_is_rejected():
 
     with pytest.raises(ParseError, match="no 'Abstract' heading"):
         parse_review("just some text\nwith no structure\n", source="notes.txt")
+
+
+def test_labelled_doi_links_are_written_as_the_other_entries(review):
+    for number, doi in ((111, "10.1177/0885328217723179"), (127, "10.1186/s13287-020-01803-7"), (142, "10.1016/S2095-3119(13)60249-X")):
+        reference = review.reference(number)
+        assert reference.doi == doi
+        assert reference.entry.endswith(f". https://doi.org/{doi}.") and "doi:" not in reference.entry.lower()
+
+
+def test_every_reference_has_a_link_to_check_it(review):
+    assert all(reference.url and reference.url.startswith("https://") for reference in review.references)
+    assert sum(reference.url.startswith("https://doi.org/") for reference in review.references) == 105

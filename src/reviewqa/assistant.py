@@ -11,6 +11,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Sequence
 
@@ -57,10 +58,17 @@ def turn_of(answer: Answer) -> Turn:
 class Assistant:
     """Holds the model and the index; answers questions; switches to a new build between questions."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | BertQueryEncoder | None = None, strict: bool = False):
-        """`strict`: an out-of-date index is refused (for CI) instead of served with a warning."""
+    def __init__(self, settings: Settings, embedder: Embedder | BertQueryEncoder | None = None, strict: bool = False,
+                 remembered_answers: int = 0):
+        """`strict`: an out-of-date index is refused (for CI) instead of served with a warning. `remembered_answers`:
+        how many answers to keep for questions read the same way again (a server where many ask the same example
+        questions); 0, the default, answers every question afresh (so measurements time the whole work)."""
         self.settings = settings
         self.strict = strict
+        self._remembered: OrderedDict[tuple, Answer] = OrderedDict()
+        self._remember_at_most = remembered_answers
+        self._underway: dict[tuple, threading.Event] = {}  # answers being worked out for a key, by whoever asked first
+        self._remembered_lock = threading.Lock()  # not the reload lock: a reload must not hold up remembered answers
         status = self._check()
         self.embedder = embedder or load_query_encoder(settings.embed)
         self._lock = threading.Lock()
@@ -137,10 +145,26 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
             kinds: frozenset[str] | None = None) -> Answer:
         started = time.perf_counter()
-        settings = self.settings
-        question = clean_question(question, settings.answer.max_question_chars)
+        question = clean_question(question, self.settings.answer.max_question_chars)
         evidence, assessor, _ = self.loaded  # one build for the whole question, even if a reload happens meanwhile
         reading = understand.read(question, history, evidence.references, evidence.content_surface_words)
+        # The same reading of the same build with the same options is the same answer: a question asked again (or read,
+        # with its conversation, as one asked before) is not worked out again.
+        key = (evidence.index.manifest.build_id, reading, k, kinds)
+        remembered = self._recall(key)
+        if remembered is not None:
+            total = round((time.perf_counter() - started) * 1000, 3)
+            return replace(remembered, timings_ms={"retrieve": 0.0, "answer": total, "total": total})
+        answer = None
+        try:
+            answer = self._work_out(reading, evidence, assessor, k, kinds, started)
+        finally:
+            self._remember(key, answer)
+        return answer
+
+    def _work_out(self, reading: understand.Reading, evidence: Evidence, assessor: Assessor, k: int | None,
+                  kinds: frozenset[str] | None, started: float) -> Answer:
+        settings = self.settings
         query = self.query(reading, evidence.abbreviations)
         table = answer_table_query(reading.table, evidence.tables) if reading.table is not None else None
         rows = set(table.row_ids) if table is not None else set()
@@ -157,3 +181,32 @@ class Assistant:
             "total": round((done - started) * 1000, 3),
         }
         return replace(answer, timings_ms=timings)
+
+    def _recall(self, key: tuple) -> Answer | None:
+        """The answer remembered for `key`; or None, and then the caller works it out and hands it to _remember —
+        meanwhile anyone asking the same waits for it rather than working it out twice."""
+        if not self._remember_at_most:
+            return None
+        while True:
+            with self._remembered_lock:
+                answer = self._remembered.get(key)
+                if answer is not None:
+                    self._remembered.move_to_end(key)
+                    return answer
+                underway = self._underway.get(key)
+                if underway is None:
+                    self._underway[key] = threading.Event()
+                    return None
+            underway.wait()  # then remembered (or, if working it out failed, this caller tries)
+
+    def _remember(self, key: tuple, answer: Answer | None) -> None:
+        if not self._remember_at_most:
+            return
+        with self._remembered_lock:
+            if answer is not None:
+                self._remembered[key] = answer
+                while len(self._remembered) > self._remember_at_most:
+                    self._remembered.popitem(last=False)
+            underway = self._underway.pop(key, None)
+        if underway is not None:
+            underway.set()

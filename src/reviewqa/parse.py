@@ -165,7 +165,9 @@ def _parse_reference(number: int, raw: str) -> Reference:
     if doi and doi.count("(") > doi.count(")"):
         doi += ")"
     journal_match = re.search(r"\*([^*]+)\*", raw)
-    entry = unmarkdown(raw)
+    # "…;32(3):373–383, doi: https://doi.org/10.1177/…": a few entries label their DOI link. Written as the others are
+    # (". https://doi.org/…"), so that an entry shown beside its own link, which drops the address, never reads "doi:.".
+    entry = re.sub(r"[,;.]?\s*doi:\s*(?=https?://(?:dx\.)?doi\.org/)", ". ", unmarkdown(raw), flags=re.IGNORECASE)
     head = raw[: journal_match.start()] if journal_match else raw
     head = unmarkdown(head)
     authors, _, title = head.partition(". ")

@@ -74,14 +74,15 @@ def quote_text(quote: Quote) -> str:
     return f"{quote.source}: {quote.text}" if quote.source.startswith("Abstract of") else quote.text
 
 
-def _cell_markdown(column: str, value: str) -> str:
+def cell_markdown(column: str, value: str) -> str:
+    """A table cell as safe Markdown; a trial code links to its registry."""
     escaped = escape_markdown(value.replace("\n", " "))
     return linked_codes(escaped) if column == "CT code" else escaped
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(escape_markdown(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_cell_markdown(c, str(v)) for c, v in zip(columns, row)) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell_markdown(c, str(v)) for c, v in zip(columns, row)) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -152,14 +153,18 @@ def references_markdown(answer: Answer) -> str:
                      for c in answer.citations)
 
 
-def conversation_markdown(answers: Sequence[Answer]) -> str:
-    """A conversation as a Markdown document, each answer with the full entries of its references."""
+def conversation_markdown(answers: Sequence[Answer], written: Sequence[str] = ()) -> str:
+    """A conversation as a Markdown document, each answer with the full entries of its references. `written` holds, per
+    answer, the Markdown of the answer a model server wrote (reviewqa.written.written_markdown; "" for none): it comes
+    first, the quoted answer after it."""
     lines = ["# reviewqa conversation", "",
              "Answers quote Zhankina, Baghban et al., Stem Cell Res Ther 12:229 (2021), doi:10.1186/s13287-021-02295-9.", ""]
     for number, answer in enumerate(answers, 1):
         lines += [f"## {number}. {escape_markdown(answer.question)}", ""]
         if answer.interpreted:
             lines += [f"*Read as: {escape_markdown(answer.interpreted)}*", ""]
+        if number <= len(written) and written[number - 1]:
+            lines += [written[number - 1], "", "**Quoted from the review**", ""]
         lines += [to_markdown(answer), ""]
         if answer.citations:
             lines += ["**References**", "", references_markdown(answer), ""]
