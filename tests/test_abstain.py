@@ -135,3 +135,22 @@ def test_declined_though_the_question_names_what_the_review_lists(assistant, que
 ])
 def test_answered_in_the_readers_own_words(assistant, question):
     assert assistant.ask(question).covered
+
+
+def test_british_spellings_are_the_reviews_american_words(assessor):
+    from reviewqa.abstain import american
+
+    assert american("fertilises") == "fertilizes" and american("tumour") == "tumor" and american("foetal") == "fetal"
+    assert assessor.matches("fertilises") and assessor.matches("tumours")
+
+
+def test_a_dose_needs_a_figure_with_its_unit(assistant):
+    assert not gives_figure_for("what busulfan dose in mg/kg?", "sperm is found about 50% of cases [20]")
+    assert gives_figure_for("what FSH cutoff?", "FSH is increased (>7.6 IU/mL) [11]")
+    assert not assistant.ask("what busulfan dose in mg/kg do people use to make azoospermic rats?").covered  # rows name no dose
+    assert assistant.ask("FSH cutoff in NOA").covered
+
+
+def test_the_reviews_methods_answer_what_it_did_not_search(assistant):
+    answer = assistant.ask("did they search PubMed or Embase for this review?")
+    assert answer.covered and "Google Scholar" in to_markdown(answer)

@@ -133,3 +133,8 @@ def test_labelled_doi_links_are_written_as_the_other_entries(review):
 def test_every_reference_has_a_link_to_check_it(review):
     assert all(reference.url and reference.url.startswith("https://") for reference in review.references)
     assert sum(reference.url.startswith("https://doi.org/") for reference in review.references) == 105
+
+
+def test_links_in_the_text_keep_their_words_only(review):
+    text = " ".join(p.text for s in review.sections for p in s.paragraphs)
+    assert "Google Scholar and ClinicalTrials.gov, being focused" in text and "](" not in text

@@ -157,3 +157,17 @@ def test_a_double_barrelled_first_author_is_found_by_either_name(references):
 def test_a_follow_up_about_a_cited_work_shows_the_work_the_answer_cited(references):
     earlier = Turn("how much of the bone marrow aspirate was MSCs?", cited=(24,))
     assert read("when was that paper published?", [earlier], references).references == (24,)
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("why couldnt the authors say which MSC source works best?", "limitations"),  # what the review could not settle
+    ("why are MSCs considered better than other stem cells? summarise the advantages", "limitations"),
+    ("is micro-TESE better than conventional TESE for finding sperm?", "compare"),
+])
+def test_what_kind_of_answer_is_asked(references, question, intent):
+    assert read(question, [], references).intent == intent
+
+
+def test_better_than_names_the_compared_sides(references):
+    assert read("is micro-TESE better than conventional TESE for finding sperm?", [], references).sides == (
+        "micro-TESE", "conventional TESE")

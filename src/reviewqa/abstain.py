@@ -40,12 +40,12 @@ from .config import AnswerSettings
 from .evidence import Evidence, ScoredSentence, asked_as
 from .records import CITATION_RE
 from .retrieve import Hit
-from .understand import Query
+from .understand import METHODS_SECTIONS, Query
 from .vocabulary import QUESTION_WORDS, aliases, english_zipf, one_letter_off
 
 # Questions about MSC treatment of people: its outcomes are what the review says no study has reported.
 _HUMAN_STUDY = re.compile(r"\b(?:trials?|clinical|patients?|humans?|men|women|people|couples?|children|kids|babies|offspring)\b")
-_TREATMENT = re.compile(r"\b(?:mscs?|stem cells?|therap\w*|treat\w*|transplant\w*|inject\w*|exosomes?|trials?)\b")
+_TREATMENT = re.compile(r"\b(?:mscs?|stem cells?|therap\w*|treat\w*|transplant\w*|inject\w*|exosomes?|trials?|stud(?:y|ies))\b")
 # What treated people's outcomes are called (narrower than a trial's: "results" alone may be a lab test's).
 _PEOPLE_OUTCOMES = re.compile(r"\b(?:pregnan\w*|births?|babies|adverse|side effects?|offspring|children (?:born|conceived)|"
                               r"long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children|"
@@ -65,8 +65,11 @@ _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:
                        r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
 # A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").
-_MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|"
+_MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|cut-?offs?|thresholds?|"
                       r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l))\b")
+# A measured figure: a number with a unit of dose, concentration, time or a ratio ("7.6 IU/mL", "1:30", "1 day").
+_MEASURE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[µu]g|mg|ng|g|kg|m?l|mL|IU|U|m?mol|[µunm]M|°C|h|hours?|days?|weeks?|months?)\b"
+                            r"|\b\d+\s*:\s*\d[\d,.]*", re.IGNORECASE)
 # Where a clause starts: the question's start, or after a full stop, question mark, comma, semicolon, colon or dash.
 _CLAUSE_START = re.compile(r"[.?!,;:—–]\s*|\s+-\s+")
 # A number standing for a quantity: not the digits inside a name like CD34 or NCT02041910.
@@ -81,7 +84,7 @@ _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN
 # "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
 _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate)\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
-_HOW_MANY = re.compile(r"\bhow many\s+((?:[a-z][\w-]*\s*){1,4})")
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s*){1,4})")
 # Where the words naming what is counted stop: "how many days | do transplanted MSCs survive".
 _COUNTED_END = re.compile(r"\b(?:do|does|did|are|is|were|was|have|has|had|can|could|will|would|in|of|for|with|per|that|which"
                           r"|after|before|since|until|from|to|at|on|by|until)\b.*$")
@@ -129,6 +132,8 @@ def gives_figure_for(question: str, text: str) -> bool:
     """Whether `text` gives the kind of figure the question asks for: a share for "what percentage…", a number of the
     things counted for "how many X…" (the number within a few words of X, or a numbered list of X), any figure else."""
     lowered = question.lower()
+    if _MEASURE.search(lowered) and not _SHARE_ASKED.search(lowered):
+        return bool(_MEASURE_GIVEN.search(_numbers_of(text)))  # a dose or a concentration is a number with its unit
     if _SHARE_ASKED.search(lowered):
         return bool(_SHARE_GIVEN.search(text))
     counted = _HOW_MANY.search(lowered)
@@ -205,6 +210,17 @@ def salient_words(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# British spellings the review writes the American way ("fertilises" → fertilizes, "tumour" → tumor, "foetal" → fetal).
+_BRITISH = ((re.compile(r"is(e[sd]?|ing|ation|ations)$"), r"iz\1"), (re.compile(r"our(s?)$"), r"or\1"),
+            (re.compile(r"^(f|h|an|l|p)(o|a)e"), r"\1e"))
+
+
+def american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def _common_prefix(a: str, b: str) -> int:
     length = 0
     for char_a, char_b in zip(a, b):
@@ -240,7 +256,7 @@ class Assessor:
 
     def _find_matches(self, word: str) -> set[str]:
         spelled = self._aliases.get(word) or self._aliases.get(word.removesuffix("s"), frozenset())  # "SSCs" as "SSC"
-        own = (set(_stems(word)) | spelled) & self.evidence.content_words
+        own = (set(_stems(word)) | set(_stems(american(word))) | spelled) & self.evidence.content_words
         if own:
             return own
         surfaces = self.evidence.content_surface_words
@@ -312,8 +328,10 @@ class Assessor:
         best = scored[0] if scored else None
         best_score = best.score if best else 0.0
         if reading.table is not None:
-            # A table question is answered (or found empty) by the table.
-            return Coverage(True, closest=best, best=best_score, coverage=1.0)
+            # A table question is answered (or found empty) by the table — unless it asks a measured quantity the tables
+            # do not record ("what busulfan dose…": Table 3 names the drug, never its dose).
+            measured = _MEASURE.search(reading.question.lower())
+            return Coverage(not measured, reason="quantity" if measured else "", closest=best, best=best_score, coverage=1.0)
         named = set(reading.trial_codes) | {str(n) for n in reading.references}
         # A look-up of a cited work may quote its entry: its authors' names and title words are known.
         names = {word.lower() for n in reading.references if n in self.evidence.references
@@ -326,16 +344,20 @@ class Assessor:
             subject.append(best.sentence.chunk)  # the passage an answer would quote from is about the subject too
         known = [w for w in words if w not in missing]
         coverage = self._share_used(known, subject) if known else 1.0
-        many_missing = bool(words) and len(missing) / len(words) > self.settings.max_missing
+        # One unknown everyday word is wording, not a topic the review lacks ("the preferred way to harvest that tissue").
+        many_missing = len(missing) > 1 and len(missing) / len(words) > self.settings.max_missing
 
         def result(reason: str = "", shown: tuple[str, ...] = missing, unreported: str = "") -> Coverage:
             return Coverage(not reason, shown, reason, best, best_score, coverage, unreported,
                             tuple(w for w in missing if w not in shown))
 
+        # "did they search PubMed or Embase?": the review's methods, asked by name, answer with what it did search.
+        methods_asked = best is not None and bool(reading.asks_sections & set(METHODS_SECTIONS)) \
+            and self.evidence.index.chunks[best.sentence.chunk].section in reading.asks_sections
         rarity = {w: self.rarity(w, capitals) for w in missing}
         technical = tuple(w for w in missing if rarity[w] == "technical")
         uncommon = tuple(w for w in missing if rarity[w] == "uncommon")
-        if technical or (uncommon and best_score < self.settings.decisive_evidence):
+        if not methods_asked and (technical or (uncommon and best_score < self.settings.decisive_evidence)):
             return result("vocabulary", technical + uncommon)
         lowered = reading.question.lower()
         outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)) if reading.trial_codes else

@@ -58,7 +58,8 @@ _RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bsho
                          r"|\bmost (?:effective|efficient|suitable|promising)\b|\b(?:superior|optimal|ideal)\b", re.IGNORECASE)
 # Asking whether something exists or has been done ("is there any published human evidence…?"), and the statements
 # that answer it either way ("no studies have been published… except…").
-_ASKS_EXISTENCE = re.compile(r"^(?:(?:is|are|was|were) there|(?:has|have) (?:any|anyone|anybody|there)|any\b)", re.IGNORECASE)
+_ASKS_EXISTENCE = re.compile(r"^(?:(?:is|are|was|were) there|(?:has|have) (?:any|anyone|anybody|there)|any\b)"
+                             r"|\b(?:has|have)\b(?: \w+){1,4} been (?:\w+ )?(?:proven|tested|tried|shown|used|done|published)", re.IGNORECASE)
 _TELLS_EXISTENCE = re.compile(r"\bno (?:studies|study|clinical trials?|trials?|reports?)\b|\bnot been (?:published|reported|terminated)"
                               r"|\bhave been (?:published|reported|recorded|completed)\b|\bexcept\b", re.IGNORECASE)
 # What marks a sentence as a comparison ("AT-MSCs are easier and safer to obtain than BM-MSCs").
@@ -484,6 +485,9 @@ def _cue_candidates(query: Query, evidence: Evidence, cue: re.Pattern, settings:
 
 def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence,
                  settings: AnswerSettings) -> list[Block]:
+    if query.reading.advantages:
+        return _prose_and_rows(_select(_cue_candidates(query, evidence, _ADVANTAGE_CUES, settings), evidence, settings),
+                               evidence, settings)
     if query.reading.pros_and_cons:
         advantages = _select(_cue_candidates(query, evidence, _ADVANTAGE_CUES, settings), evidence, settings, limit=2)
         risks = _select(_cue_candidates(query, evidence, _RISK_CUES, settings), evidence, settings, limit=2)

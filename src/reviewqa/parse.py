@@ -264,6 +264,8 @@ def parse_review(text: str, source: str = "review") -> Document:
             close()
             heading, raw_heading, paragraphs = (f"{parent} › {block}" if parent else block), block, []
             continue
+        # A link in the text keeps its words ("ClinicalTrials.gov"): a reader sees the name, never link markup.
+        block = _LINK_RE.sub(r"\1", block)
         paragraphs.append(Paragraph(heading, block, expand_citations(block)))
         if heading == _ABBREVIATIONS_HEADING:
             abbreviations.update(parse_abbreviations(block))

@@ -160,9 +160,11 @@ _YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:
 _SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
 _JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?"
-                        r"|(?:would|should|do|does|did) (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|use|go with|opt for))\b")
+                        r"|(?:would|should|do|does|did) (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|use|go with|opt for)"
+                        r"|which (?:\w+ ){1,3}?to (?:use|choose|pick|go with))\b")
 # Asking for an explanation, an overview or what was published: prose, whatever values the question names.
 _PROSE_ASK = re.compile(r"\b(?:overview|summar\w*|explain\w*|describe|mechanisms?|how (?:do|does|did|can|could|is|are|were)"
+                        r"|bottom line|conclu\w*|takeaways?|in a nutshell"
                         r"|what (?:does|did) the review (?:say|report|find|show)|tell me about|role of|evidence|published|publications?)\b")
 _QUESTION_START = re.compile(r"^(?:who|whom|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could"
                              r"|should|would|will|has|have|had|tell|explain|describe|summari[sz]e)\b")
@@ -382,7 +384,7 @@ def _unrecorded_conditions(text: str) -> list[Condition]:
 
 # Words of a keyword query the tables can account for besides their values, study types and column names.
 _TABLE_WORDS = frozenset("stem cell cells msc mscs mesenchymal stromal therapy therapies treatment treated germ male female "
-                         "human humans derived used using use with without".split())
+                         "human humans derived used using use with without code codes nct numbers status".split())
 
 
 def _unaccounted_words(lowered: str, found: Sequence[Mention]) -> list[str]:

@@ -60,7 +60,12 @@ _LIMITATIONS = re.compile(
     r"|risks?|risky|dangers?|dangerous|safety|safe|concerns?|challenges?|caveats?|shortcomings?|open questions?"
     r"|unknowns?|unanswered|future (?:research|directions?|studies|work)|what (?:is|are) (?:still )?(?:needed|missing)"
     r"|problems? (?:with|of)|issues? (?:with|of)"
-    r"|still needed|not yet|side effects?|complications?|harms?)\b")
+    r"|still needed|not yet|side effects?|complications?|harms?"
+    # "why couldn't the authors say which source is best?": what the review could not settle
+    r"|(?:can'?t|cannot|couldn'?t|could not|unable to|not able to|difficult to|hard to) (?:\w+ ){0,3}?(?:say|tell|rank|decide|determine|know|conclude|compare))\b")
+# Asking only for the good side: "summarise the advantages", "why are MSCs considered better than other stem cells?"
+_ADVANTAGES = re.compile(r"\b(?:advantages?|benefits?|strengths?|pros)\b"
+                         r"|\bwhy (?:are|is) (?:\w+ ){1,4}?(?:considered |seen as |thought )?(?:better|preferred|popular|promising|attractive)\b")
 _PROS_AND_CONS = re.compile(r"\bpros?\b.*\bcons?\b|\badvantages?\b.*\b(?:disadvantages?|drawbacks?|risks?)\b"
                             r"|\bbenefits?\b.*\b(?:risks?|harms?|drawbacks?)\b")
 _SUMMARY = re.compile(
@@ -174,6 +179,7 @@ class Reading:
     trial_codes: tuple[str, ...] = ()
     sides: tuple[str, ...] = ()  # the things a prose comparison sets against each other
     strands: tuple[str, ...] = ()  # study strands it is about (In vitro, Animal models, Human studies)
+    advantages: bool = False  # asks only for the advantages of something
     pros_and_cons: bool = False
     reference_search: bool = False  # asks for a cited work by what it says, not by number or author
     procedure: bool = False  # asked step by step ("walk me through…"): told from the one passage that describes it
@@ -273,8 +279,8 @@ def asked_sections(text: str) -> frozenset[str]:
 
 
 # "the difference between X and Y", "compare X with Y": the two sides in free words.
-_BETWEEN = re.compile(r"\b(?:differ\w*\s+between|compar\w*|distinguish\w*(?:\s+between)?)\s+(.+?)\s+(?:and|with|to|from)\s+(.+)",
-                      re.IGNORECASE)
+_BETWEEN = re.compile(r"\b(?:differ\w*\s+between|compar\w*|distinguish\w*(?:\s+between)?)\s+(.+?)\s+(?:and|with|to|from)\s+(.+)"
+                      r"|\b(?:is|are|was|were)\s+(.+?)\s+(?:better|worse|safer|more \w+|less \w+)\s+than\s+(.+)", re.IGNORECASE)
 # Where a compared side's words stop: "…vs Y in rats", "…vs Y, which is better?"
 _SIDE_END = re.compile(r"(?:\s+(?:in|for|as|when|regarding|which|what|who|how|is|are)\b|\s*[,;:?—(]).*$", re.IGNORECASE | re.DOTALL)
 
@@ -286,7 +292,7 @@ def _sides(text: str) -> tuple[str, ...]:
     if len(named) >= 2:
         return named
     between = _BETWEEN.search(text)
-    split = between.groups() if between else re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
+    split = [side for side in between.groups() if side] if between else re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
     if len(split) == 2:
         left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", split[0], flags=re.IGNORECASE).strip(" ?.,")
         right = _SIDE_END.sub("", split[1]).strip(" ?.,")
@@ -368,6 +374,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     lowered = text.lower()
     if _PROS_AND_CONS.search(lowered):
         return Reading(typed, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks)
+    if _ADVANTAGES.search(lowered):
+        return Reading(typed, text, "limitations", advantages=True, asks_sections=asks)
     if _LIMITATIONS.search(lowered):
         return Reading(typed, text, "limitations", strands=_strands(text), asks_sections=asks)
     if _PROCEDURE.search(lowered):

@@ -19,6 +19,7 @@ from . import lexical
 # Words that say how a question is asked, not what it is about: they never make it out of scope.
 QUESTION_WORDS = frozenset("""
 whats hows whos wheres whens thats theres isnt arent dont doesnt didnt cant wont wouldnt couldnt shouldnt
+cutoff cutoffs threshold thresholds value values
 tell explain explained explaining describe described list lists show shows showed shown give given find found finds
 name names named mean means meaning meant define defined definition definitions summary summarize summarise overview
 compare compared comparison comparing difference differences different differ versus main key kind kinds type types
@@ -116,6 +117,9 @@ SYNONYMS: dict[str, str] = {
     "favour": "suggest",
     "favor": "suggest",
     "cancer": "tumor tumorigenicity",
+    "harvest": "obtain aspirate collection isolation",
+    "harvested": "obtained aspirated collection isolation",
+    "harvesting": "obtaining aspirating collection isolation",
     "cancers": "tumor tumorigenicity",
 }
 # Abbreviations of the field the review uses without defining in its list.
