@@ -206,6 +206,8 @@ def test_read_only_index_folder_is_one_sentence_and_still_answers(index_on_small
     message = one_line(reviewqa(index_on_small_disk, "build", "--force", "--quiet"), 1)
     assert message.startswith(f"Cannot write {index_dir}/.build.lock (the file system is read-only; ")
     answers(index_on_small_disk)
+    unchanged = reviewqa(index_on_small_disk, "build")  # current: nothing to write, so nothing to refuse
+    assert unchanged.returncode == 0 and "already up to date" in unchanged.stdout.decode(), unchanged.stderr.decode()
 
 
 def _obeying_permissions() -> list[str]:
@@ -315,7 +317,19 @@ def test_jsonl_survives_deep_nesting_and_null_questions(built_index):
     assert "please keep it under 4,000 characters" in records[0]["error"]
     assert records[1] == {"question": None, "error": "A question must be text."}
     assert "please keep it under 4,000 characters" in records[2]["error"]  # too deep to read: taken as text
+    assert len(records[0]["question"]) == 4_001  # echoed only as far as a question may go
     assert "13.4%" in records[3]["answer"]
+
+
+def test_jsonl_reads_the_file_it_names(built_index, tmp_path):
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": QUESTION}) + "\n", encoding="utf-8")
+    result = reviewqa(built_index, "ask", "--jsonl", str(questions), stdin=b"What is NOA?\n")
+    assert result.returncode == 0, result.stderr.decode()
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(records) == 1 and "13.4%" in records[0]["answer"]  # the file's question, not standard input's
+    missing = one_line(reviewqa(built_index, "ask", "--jsonl", str(tmp_path / "none.jsonl")), 2)
+    assert missing == f"Cannot read questions from '{tmp_path / 'none.jsonl'}': No such file or directory."
 
 
 def test_jsonl_into_a_closed_pipe_ends_quietly(built_index):

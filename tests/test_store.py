@@ -63,7 +63,7 @@ def test_stale_index_is_served_with_a_warning_and_refused_when_strict(index_copy
     assert status.stale and status.ok and status.changes == ("corpus",) and "reviewqa build" in status.message
     assistant = Assistant(settings, embedder=embedder)
     assert assistant.status.stale and assistant.ask("What is NOA?").covered  # answered from the old build
-    with pytest.raises(IndexProblem, match=r"out of date.*reviewqa build"):
+    with pytest.raises(IndexProblem, match=r"out of date: the corpus changed .*--strict refuses it; rebuild it with: reviewqa build$"):
         Assistant(settings, embedder=embedder, strict=True)
 
 

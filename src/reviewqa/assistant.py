@@ -79,7 +79,7 @@ class Assistant:
     def _check(self) -> IndexStatus:
         status = index_status(self.settings)
         if not status.ok or (self.strict and status.stale):
-            raise IndexProblem(status.message)
+            raise IndexProblem(status.refusal)
         return status
 
     def _load(self, status: IndexStatus) -> None:

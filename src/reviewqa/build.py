@@ -247,6 +247,15 @@ def _libraries() -> dict[str, str]:
     return versions
 
 
+def _current_build(settings: Settings) -> Manifest | None:
+    """The manifest of the index's build when it is current and still loads, else None: a damaged build is rebuilt
+    without --force."""
+    status = index_status(settings, corpus_dir=settings.corpus_folder)
+    if status.current and status.manifest and _index_loads(settings.index_dir):
+        return status.manifest
+    return None
+
+
 def run_build(
     settings: Settings,
     *,
@@ -262,12 +271,15 @@ def run_build(
     """
     started = time.perf_counter()
     index_dir = settings.index_dir
+    # Looked at before the lock too: a current index on read-only storage is "nothing to do", not a failed lock.
+    current = None if force or fetch else _current_build(settings)
+    if current:
+        return BuildReport(current.build_id, index_dir, current.counts, 0, 0, time.perf_counter() - started, unchanged=True)
     with build_lock(index_dir):
         fetched = fetch_missing_abstracts(settings, progress=progress is not None) if fetch else ""
-        status = index_status(settings, corpus_dir=settings.corpus_folder)
-        # A current build is left alone only when it still loads: a damaged one is rebuilt without --force.
-        if status.current and status.manifest and not force and _index_loads(index_dir):
-            return BuildReport(status.manifest.build_id, index_dir, status.manifest.counts, 0, 0,
+        current = None if force else _current_build(settings)
+        if current:
+            return BuildReport(current.build_id, index_dir, current.counts, 0, 0,
                                time.perf_counter() - started, unchanged=True, fetched=fetched)
         fingerprint_hash, files = fingerprint(settings.corpus_folder, settings)
         step = progress or (lambda stage, fraction: None)

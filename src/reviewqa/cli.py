@@ -9,6 +9,7 @@ never as a traceback (REVIEWQA_DEBUG=1 shows one for an unexpected error).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -147,9 +148,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     if not args.jsonl and args.question is None:
-        _say("give a question, e.g. reviewqa ask \"Which MSC sources were tested in rats?\", or use --jsonl")
+        _say("Give a question, e.g. reviewqa ask \"Which MSC sources were tested in rats?\", or use --jsonl")
         return EXIT_REFUSED
-    if not args.jsonl:
+    if args.jsonl:
+        questions = _question_lines(args.question)
+        if questions is None:
+            return EXIT_REFUSED
+    else:
         clean_question(args.question, settings.answer.max_question_chars)  # refuse before loading anything
     assistant = _open_assistant(settings, args.strict)
     if not args.jsonl:
@@ -162,16 +167,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
         else:
             print(json.dumps(_with_written(to_json(answer), written), ensure_ascii=False, indent=2) if args.json else to_text(answer))
         return EXIT_OK
-    stdin = (line.decode("utf-8", errors="replace") for line in sys.stdin.buffer)
-    for question, history in _requests(stdin):
-        turns = [Turn.from_dict(turn) if isinstance(turn, dict) else Turn(str(turn)) for turn in history]
-        try:
-            answer = assistant.ask(question, turns)
-            record = _with_written(to_json(answer), assistant.write(answer))
-        except QuestionRejected as refusal:
-            record = {"question": question if isinstance(question, str) else None, "error": str(refusal)}
-        print(json.dumps(record, ensure_ascii=False), flush=True)
+    with questions as lines:
+        for question, history in _requests(line.decode("utf-8", errors="replace") for line in lines):
+            turns = [Turn.from_dict(turn) if isinstance(turn, dict) else Turn(str(turn)) for turn in history]
+            try:
+                answer = assistant.ask(question, turns)
+                record = _with_written(to_json(answer), assistant.write(answer))
+            except QuestionRejected as refusal:
+                record = {"question": _echoed(question, settings.answer.max_question_chars), "error": str(refusal)}
+            print(json.dumps(record, ensure_ascii=False), flush=True)
     return EXIT_OK
+
+
+def _question_lines(path: str | None):
+    """The byte lines `ask --jsonl` reads: the file named, or standard input when none (or "-") is; None, said, when
+    the file cannot be read."""
+    if path is None or path == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    try:
+        return open(path, "rb")
+    except OSError as problem:
+        _say(f"Cannot read questions from {path!r}: {problem.strerror or problem}.")
+        return None
+
+
+def _echoed(question: object, max_chars: int) -> str | None:
+    """A refused question as it is echoed in its JSON line: a question too long to ask is cut to what may be asked,
+    so one pasted document does not fill the output."""
+    if not isinstance(question, str):
+        return None
+    return question if len(question) <= max_chars else question[:max_chars] + "…"
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -272,10 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(run=cmd_build)
 
     ask = commands.add_parser("ask", help="answer a question with citations")
-    ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    ask.add_argument("question", nargs="?", help="the question; with --jsonl, a file of questions (default: stdin)")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask.add_argument("--jsonl", action="store_true",
-                     help='read questions from stdin, one a line (plain text or {"question": …, "history": […]}), write JSON lines')
+                     help='read questions from the file given (or stdin), one a line (plain text or {"question": …, "history": […]}), write JSON lines')
     ask.add_argument("--strict", action="store_true", help="refuse an out-of-date index instead of answering from it (for CI)")
     ask.set_defaults(run=cmd_ask)
 

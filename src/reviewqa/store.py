@@ -379,6 +379,14 @@ class IndexStatus:
     def current(self) -> bool:
         return self.ok and not self.changes
 
+    @property
+    def refusal(self) -> str:
+        """The message when this index is not served: as `message`, but a stale index refused under --strict says so."""
+        if self.ok and self.stale:
+            return (f"The index is out of date: the {' and the '.join(self.changes)} changed since it was built, and "
+                    f"--strict refuses it; rebuild it with: {REBUILD_HINT}")
+        return self.message
+
 
 def corpus_stats(corpus_dir: Path) -> dict[str, list[int]]:
     """Relative path → [size, mtime_ns] of every corpus file: what tells cheaply that a file may have changed."""
