@@ -344,12 +344,11 @@ def _favouring(candidates: Sequence[ScoredSentence], cue, bonus: float) -> list[
 def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
     leading: list[ScoredSentence] = []
     for part in query.parts:
-        # "What are the main causes … and how often is no cause found?": each part's best sentence, a different one
-        # for each part, leads the answer.
+        # "What are the main causes … and how often is no cause found?": each part's best sentence leads
+        # the answer.
         ranked = evidence.score(part, [c.sentence for c in candidates if not _is_row(evidence, c.sentence)], settings.lexical_weight)
-        lead = next((item for item in ranked if all(item.sentence.text != other.sentence.text for other in leading)), None)
-        if lead is not None:
-            leading.append(lead)
+        if ranked and all(ranked[0].sentence.text != other.sentence.text for other in leading):
+            leading.append(ranked[0])  # a part best answered by a sentence already leading needs no other
     if asks_quantity(query.reading.text):
         # "What share…", "how many…": a sentence giving a figure answers; one without a figure rarely does.
         candidates = _favouring(candidates, has_figure, settings.figure_bonus)

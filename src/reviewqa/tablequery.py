@@ -145,6 +145,7 @@ _STUDY_TYPES: tuple[tuple[re.Pattern, tuple[int, ...]], ...] = (
 )
 _TABLE_MENTION = re.compile(r"\btables?\s+([1-4])\b")
 _CLINICAL_TABLE = re.compile(r"\bclinical[- ]trials? table\b")
+_TABLE_WORD = re.compile(r"\btables?\b")
 
 _STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
@@ -208,8 +209,11 @@ _MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|
 _EARLIEST = re.compile(r"\b(?:oldest|earliest|first registered)\b")
 _LATEST = re.compile(r"\b(?:newest|latest|most recent|last registered)\b")
 _FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b")
-_VERSUS = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against)\s*$")
-_VERSUS_WITH_CUE = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,)\s*$")
+# Between the values set against each other: the joining word, then perhaps what repeats the first value's
+# preposition ("from the United States or from China", "in rats vs in mice").
+_REPEATED = r"(?:\s+(?:from|in|with|on|using|the|those|for))*"
+_VERSUS = re.compile(rf"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against){_REPEATED}\s*$")
+_VERSUS_WITH_CUE = re.compile(rf"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,){_REPEATED}\s*$")
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution|more|less|most|fewer)\b")
 
 # A negation cue a few words before a value: "not in China", "other than bone marrow", "did not use busulfan".
@@ -504,7 +508,9 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     elif not values_field:
         order = ""
     intent = _intent(lowered, values_field)
-    mentions_table = bool(_TABLE_MENTION.search(lowered) or _CLINICAL_TABLE.search(lowered))
+    # "Table 3", "the clinical trials table", "in the animal table": a table named by number or by its study type.
+    mentions_table = bool(_TABLE_MENTION.search(lowered) or _CLINICAL_TABLE.search(lowered)
+                          or (study_tables and _TABLE_WORD.search(lowered)))
     has_subject = bool(conditions or study_tables or focus)
 
     if state is not None and _is_follow_up(lowered, intent, has_subject, study_tables):
