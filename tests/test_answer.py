@@ -121,3 +121,24 @@ def test_their_codes_after_a_tally_are_the_rows_of_the_value_it_led_with(assista
     answer = assistant.ask("ok and give me their NCT numbers", [first])
     assert answer.table is not None and answer.table.count == 4
     assert {row[answer.table.columns.index("Country")] for row in answer.table.rows} == {"Egypt"}
+
+
+def test_a_compound_question_answered_by_one_sentence_quotes_that_sentence_alone(assistant):
+    answer = assistant.ask("What testosterone level counts as hypogonadism, and which cells does a low level point to?")
+    quotes = [quote.text for block in answer.blocks if isinstance(block, Prose) for quote in block.quotes]
+    assert len(quotes) == 1 and "300 ng/dL" in quotes[0] and "Leydig" in quotes[0]
+
+
+def test_whether_something_was_shown_is_not_answered_by_the_reviews_aim(assistant):
+    answer = assistant.ask("Has MSC treatment been shown to work in men with NOA?")
+    first = next(block for block in answer.blocks if isinstance(block, Prose)).quotes[0].text
+    assert "no clinical trial" in first or "no studies" in first
+    aim = assistant.ask("What is the aim of this systematic review?")
+    assert to_markdown(aim).startswith("This systematic review")  # asked for, the aim is still quoted
+
+
+def test_a_comparison_leads_with_what_it_compares_on(assistant):
+    answer = assistant.ask("liposuction versus bone marrow aspiration, which one is more traumatic?")
+    lines = next(block for block in answer.blocks if isinstance(block, Prose)).quotes
+    assert all("traumatic" in quote.text for quote in lines[:2])
+    assert not any("traumatic" in quote.text for quote in lines[2:])

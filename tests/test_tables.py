@@ -486,3 +486,17 @@ def test_rows_behind_a_tally_are_narrowed_to_the_value_it_led_with():
     rows = rows_behind(tally, ("Egypt",))
     assert rows.intent == "rows" and rows.values_field is None
     assert {c.field: c.values for c in rows.conditions}["country"] == ("Egypt",)
+
+
+def test_a_table_named_by_its_study_type():
+    query = parse_table_question("urine cells in the animal table - which model and did they use exosomes?")
+    assert query.tables == (3,) and {c.field: c.values for c in query.conditions}["source"] == ("Urine",)
+
+
+@pytest.mark.parametrize("question, values", [
+    ("Are there more trials from the United States or from China?", ("United States", "China")),
+    ("do the trials from Korea and the trials from Egypt differ in phase?", ("Korea", "Egypt")),
+])
+def test_values_set_against_each_other_with_their_words_repeated(question, values):
+    query = parse_table_question(question)
+    assert query.values_field == "country" and query.focus == values

@@ -171,3 +171,16 @@ def test_what_kind_of_answer_is_asked(references, question, intent):
 def test_better_than_names_the_compared_sides(references):
     assert read("is micro-TESE better than conventional TESE for finding sperm?", [], references).sides == (
         "micro-TESE", "conventional TESE")
+
+
+@pytest.mark.parametrize("question, sides", [
+    ("which is safer, bone marrow or fat MSCs?", ("Bone marrow", "Adipose tissue")),
+    ("Which gives more cells, fat or marrow?", ("Adipose tissue", "Bone marrow")),
+])
+def test_which_is_safer_x_or_y_compares_them(references, question, sides):
+    reading = read(question, [], references)
+    assert reading.intent == "compare" and set(reading.sides) == set(sides)
+
+
+def test_which_other_is_no_comparison(references):
+    assert read("which other options does a man have, adoption or donor sperm?", [], references).intent != "compare"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import lexical, tableanswer
 from .abstain import Coverage, asks_quantity, has_figure, salient_words
@@ -341,33 +341,52 @@ def _favouring(candidates: Sequence[ScoredSentence], cue, bonus: float) -> list[
     return sorted((replace(c, score=c.score + bonus) if cue(c.sentence.text) else c for c in candidates), key=lambda c: -c.score)
 
 
-def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
-    leading: list[ScoredSentence] = []
-    for part in query.parts:
-        # "What are the main causes … and how often is no cause found?": each part's best sentence leads
-        # the answer.
-        ranked = evidence.score(part, [c.sentence for c in candidates if not _is_row(evidence, c.sentence)], settings.lexical_weight)
-        if ranked and all(ranked[0].sentence.text != other.sentence.text for other in leading):
-            leading.append(ranked[0])  # a part best answered by a sentence already leading needs no other
-    if asks_quantity(query.reading.text):
-        # "What share…", "how many…": a sentence giving a figure answers; one without a figure rarely does.
-        candidates = _favouring(candidates, has_figure, settings.figure_bonus)
-    lowered = query.reading.text.lower()
-    topic = _topic(query)
+def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings: AnswerSettings) -> list[tuple[Callable, float]]:
+    """What marks a sentence as answering what `text` asks, with the bonus it earns: a figure for "what share…", the
+    review's recommendation for "which source do the authors recommend?", a reason for "why…", a date for "when…",
+    what has (not) been published for "has it been tried…?", a code of the registry named; and a penalty for the
+    review's statements of its aim, unless they are asked for."""
+    lowered = text.lower()
+    cues: list[tuple[Callable, float]] = []
+    if asks_quantity(text):
+        cues.append((has_figure, settings.figure_bonus))
     if JUDGEMENT.search(lowered):
-        # "Which source do the authors recommend?" is answered by the review's recommendation on that topic, however
-        # differently it is worded from the question.
-        candidates = _favouring(candidates, lambda text: bool(_RECOMMENDS.search(text) and topic & set(lexical.tokenize(text))),
-                                settings.judgement_bonus)
+        # However differently the recommendation is worded from the question, it is on the question's topic.
+        cues.append((lambda sentence: bool(_RECOMMENDS.search(sentence) and topic & set(lexical.tokenize(sentence))),
+                     settings.judgement_bonus))
     registries = {word for word in re.findall(r"[a-z]+", lowered) if word in evidence.identifier_prefixes}
     if registries:
-        # "the IRCT code of the azoospermia study": a sentence giving a code of that registry answers.
-        has_code = re.compile(rf"\b(?:{'|'.join(sorted(registries))})\d{{4,}}", re.IGNORECASE)
-        candidates = _favouring(candidates, has_code.search, settings.judgement_bonus)
+        cues.append((re.compile(rf"\b(?:{'|'.join(sorted(registries))})\d{{4,}}", re.IGNORECASE).search, settings.judgement_bonus))
     for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (_ASKS_EXISTENCE, _TELLS_EXISTENCE)):
         if asks.search(lowered):
-            # "Which source is best?" is answered by a recommendation, "why…?" by a reason, "when…?" by a date.
-            candidates = _favouring(candidates, answers.search, settings.figure_bonus)
+            cues.append((answers.search, settings.figure_bonus))
+    if not (_ASKS_OWN_AIM.search(lowered) or _ASKS_WHAT_ABOUT.search(lowered)):
+        cues.append((_STATES_AIM.search, -settings.aim_penalty))
+    return cues
+
+
+def _favoured(items: Sequence[ScoredSentence], cues: Sequence[tuple[Callable, float]]) -> list[ScoredSentence]:
+    for cue, bonus in cues:
+        items = _favouring(items, cue, bonus)
+    return list(items)
+
+
+def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    topic = _topic(query)
+    leading: list[ScoredSentence] = []
+    prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
+    # A penalty a candidate earned for the whole question (the review's methods, not asked about) holds for each part;
+    # its bonuses (its passage's rank, among others) were earned by the whole question.
+    adjustments = {c.sentence.row: min(0.0, c.score - c.similarity - settings.lexical_weight * c.overlap) for c in prose}
+    for part in query.parts:
+        # "What are the main causes … and how often is no cause found?": each part's best sentence leads the answer,
+        # judged by what that part asks.
+        ranked = [replace(item, score=item.score + adjustments[item.sentence.row])
+                  for item in evidence.score(part, [c.sentence for c in prose], settings.lexical_weight)]
+        ranked = _favoured(sorted(ranked, key=lambda item: -item.score), _answer_cues(part.reading.text, topic, evidence, settings))
+        if ranked and all(ranked[0].sentence.text != other.sentence.text for other in leading):
+            leading.append(ranked[0])  # a part best answered by a sentence already leading needs no other
+    candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings))
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
     if candidates and not _is_row(evidence, candidates[0].sentence):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
@@ -557,6 +576,9 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     if _CONCLUDE.search(reading.text.lower()) and not reading.strands:
         conclusions = _strand_sentences(query, evidence, ("Conclusions",), settings)
         return _prose_and_rows(_select(conclusions, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
+    aims = _aims(query, evidence, settings) if _ASKS_OWN_AIM.search(reading.text.lower()) and not reading.strands else []
+    if aims:  # "what is the aim of the review?": its own statements of its aim, in its order
+        return [Prose(tuple(_quote(evidence, item.sentence) for item in sorted(aims, key=lambda item: item.sentence.row)))]
     topic = [w for w in salient_words(reading.text) if w not in _SUMMARY_WORDS]
     if not reading.strands and topic:
         # "summarize what the review says about exosomes": its best sentences on the topic, text before table rows.
@@ -567,8 +589,7 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     quotes = []
     if _ASKS_AIM.search(reading.text.lower()) and not reading.strands:
         # "what is this paper about?": the review's own statement of its aim comes first.
-        aims = [s for s in evidence.sentences if _STATES_AIM.search(s.text) and not s.gate]
-        quotes += [_quote(evidence, item.sentence, "Aim") for item in evidence.score(query, aims, settings.lexical_weight)[:1]]
+        quotes += [_quote(evidence, item.sentence, "Aim") for item in _aims(query, evidence, settings)[:1]]
     for label, _, sections in strands:
         best = _select(_strand_sentences(query, evidence, sections, settings), evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
@@ -582,12 +603,21 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 
 # Asking what the review sets out to do, and the sentences where it says so.
 _ASKS_AIM = re.compile(r"\b(?:about|aims?|purpose|goals?|objectives?|trying to|tries to|sets? out|point of)\b")
+# Asking what this review itself sets out to do ("what was the research question of the review?").
+_ASKS_OWN_AIM = re.compile(r"\b(?:aims?|purpose|goals?|objectives?|research question|trying to|tries to|sets? out|point of)\b")
+_ASKS_WHAT_ABOUT = re.compile(r"\b(?:paper|review|article|it) (?:is |was )?about\b")
 _STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic )?review (?:attempts|aims|was done|is|seeks|tries|investigates)",
                          re.IGNORECASE)
 # Words of a summary request that name no topic.
 _SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "
                            "findings finding main key points takeaways takeaway state field research msc mscs therapy "
                            "azoospermia noa stem cells cell".split())
+
+
+def _aims(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:
+    """The review's statements of its own aim, best first (one is its methods' focused question)."""
+    return evidence.score(query, [s for s in evidence.sentences if _STATES_AIM.search(s.text) and s.gate != ADMIN],
+                          settings.lexical_weight)
 
 
 def _tables_tally(evidence: Evidence, strands: Sequence[str]) -> str:
@@ -621,19 +651,23 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         recommends = [item for item in pool if _RECOMMENDS.search(item.sentence.text) and item.score >= floor
                       and any(named[item.sentence.row])]
         both = recommends[:1] + [item for item in both if item not in recommends[:1]]
-    quotes: list[Quote] = []
-    used: set[int] = set()
-    for item in both[:2]:
-        quotes.append(_quote(evidence, item.sentence, "Both"))
-        used.add(item.sentence.row)
+    lines: list[tuple[ScoredSentence, str]] = [(item, "Both") for item in both[:2]]
+    used = {item.sentence.row for item, _ in lines}
     for index, side in enumerate(sides):
         # A side's own line: a sentence naming it and not the other side, if there is one.
         own = [item for item in pool if named[item.sentence.row][index] and item.sentence.row not in used]
         alone = [item for item in own if sum(named[item.sentence.row]) == 1]
         if own:
             chosen = (alone or own)[0]
-            quotes.append(_quote(evidence, chosen.sentence, side))
+            lines.append((chosen, side))
             used.add(chosen.sentence.row)
+    # What the sides are compared on ("which is more traumatic?"): the question's words that name neither side. The
+    # lines that mostly speak to it come first.
+    side_words = set().union(*(_side_words(evidence, side) for side in sides))
+    aspect = [stem for stem in _topic(query) - evidence.topic_words  # "fat" stands for the side "adipose tissue"
+              if not side_words & set(lexical.tokenize(expand_query(stem, evidence.abbreviations)))]
+    lines.sort(key=lambda line: evidence.overlap(aspect, line[0].sentence.words) < settings.aspect_min_share)
+    quotes = [_quote(evidence, item.sentence, label) for item, label in lines]
     return [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
 
 

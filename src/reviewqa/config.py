@@ -93,6 +93,13 @@ class AnswerSettings(_Group):
                                 "sentences stating a recommendation when it asks for the review's judgement.")
     asked_section_bonus: float = Field(
         0.3, ge=0, description="Added to the score of sentences of a section the question asks for by name (funding, methods…).")
+    aspect_min_share: float = Field(
+        0.5, ge=0, le=1, description="In a comparison, a line leads when it uses at least this IDF-weighted share of what the "
+                                     "sides are compared on (the question's words naming neither side: \"more traumatic\").")
+    aim_penalty: float = Field(
+        0.15, ge=0, description="Subtracted from the score of the review's statements of its own aim (\"this systematic review "
+                                "attempts…\") when a fact question does not ask what the review sets out to do: they share "
+                                "the field's words with every question.")
     judgement_bonus: float = Field(
         0.3, ge=0, description="Added to the score of a sentence recommending something on the question's topic when the "
                                "question asks for the review's judgement (best, recommend, choose), and of a sentence "

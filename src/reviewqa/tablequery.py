@@ -209,12 +209,14 @@ _MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|
 _EARLIEST = re.compile(r"\b(?:oldest|earliest|first registered)\b")
 _LATEST = re.compile(r"\b(?:newest|latest|most recent|last registered)\b")
 _FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b")
-# Between the values set against each other: the joining word, then perhaps what repeats the first value's
-# preposition ("from the United States or from China", "in rats vs in mice").
-_REPEATED = r"(?:\s+(?:from|in|with|on|using|the|those|for))*"
+# Between the values set against each other: the joining word, then perhaps what repeats the first value's words
+# ("from the United States or from China", "in rats vs in mice", "Korea and the trials from Egypt").
+_REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|for|{_STUDY_NOUN}))*"
 _VERSUS = re.compile(rf"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against){_REPEATED}\s*$")
-_VERSUS_WITH_CUE = re.compile(rf"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,){_REPEATED}\s*$")
-_COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution|more|less|most|fewer)\b")
+# "the azoospermia trials and the erectile dysfunction trials": the study noun of the first value comes before the join.
+_VERSUS_WITH_CUE = re.compile(rf"^\s*(?:{_STUDY_NOUN}\s+)?(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,){_REPEATED}\s*$")
+_COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution|more|less|most|fewer"
+                      r"|same|differ\w*)\b")
 
 # A negation cue a few words before a value: "not in China", "other than bone marrow", "did not use busulfan".
 _NEGATION_BEFORE = re.compile(

@@ -72,14 +72,20 @@ _SUMMARY = re.compile(
     r"\b(?:summar\w*|overview|overall|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
     r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
-    r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say))\b")
+    r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say)"
+    # What the review set out to do: answered by its own statement of its aim.
+    r"|(?:aims?|purpose|goals?|objectives?|research question) (?:of|behind) (?:the |this )?(?:systematic )?(?:review|paper|article|work)"
+    r"|(?:review|paper|article)'s (?:aims?|purpose|goals?|objectives?|research question))\b")
 # A procedure asked step by step is told from the passage that describes it, not answered in one sentence.
 _PROCEDURE = re.compile(
     r"\b(?:walk (?:me )?through|step[- ]by[- ]step|steps|procedures?|process of|how to"
     r"|how (?:is|are|was|were|do you|does one) (?:\w+ ){0,3}?(?:harvested|isolated|collected|obtained|prepared|processed|diagnosed|performed|done)"
     r"|how (?:\w+ ){1,3}?(?:is|are|was|were) (?:harvested|isolated|collected|obtained|prepared|processed))\b")
 _COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|differ(?:ence|ences|ent|s)?\b|better|worse"
-                      r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|as (?:good|effective|useful) as|contrast)\b")
+                      r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|as (?:good|effective|useful) as|contrast)\b"
+                      # "which is safer, bone marrow or fat?", "which gives more cells: X or Y?"
+                      r"|\bwhich\b(?: \w+){0,3}? (?:more|less|fewer|(?!(?:other|either|whether|ever|never|rather|number|after"
+                      r"|under|over|layer|paper|water|cancer|matter|later|per)\b)\w+er)\b.*\bor\b")
 # Study strands of the review, for summaries: (label, words that ask for it, sections that hold it).
 STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
     ("In vitro", re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*|\bcell culture\b|\blab(?:oratory)? studies\b"),
