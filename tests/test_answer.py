@@ -142,3 +142,18 @@ def test_a_comparison_leads_with_what_it_compares_on(assistant):
     lines = next(block for block in answer.blocks if isinstance(block, Prose)).quotes
     assert all("traumatic" in quote.text for quote in lines[:2])
     assert not any("traumatic" in quote.text for quote in lines[2:])
+
+
+def test_a_follow_up_about_it_after_a_trial_code_is_about_that_trial(assistant):
+    follow = assistant.ask("what phase is it and is it finished?", assistant.conversation(["tell me about NCT02025270"]))
+    assert follow.intent == "trial" and to_markdown(follow).startswith("[NCT02025270]")
+
+
+def test_a_species_follow_up_replaces_the_species_whichever_column_held_it(assistant):
+    follow = assistant.ask("what about sheep?", assistant.conversation(["what inducers were used for goat MSCs in vitro?"]))
+    assert follow.table.count == 5 and all(row[2] == "Sheep" for row in follow.table.rows)
+
+
+def test_gaps_are_answered_by_what_is_missing_not_by_risks(assistant):
+    answer = assistant.ask("why couldnt the authors rank which MSC source is best")
+    assert to_markdown(answer).startswith("Lack of comparing studies between the MSCs' sources")

@@ -65,6 +65,8 @@ _TELLS_EXISTENCE = re.compile(r"\bno (?:studies|study|clinical trials?|trials?|r
 # What marks a sentence as a comparison ("AT-MSCs are easier and safer to obtain than BM-MSCs").
 _COMPARES = re.compile(r"\b(?:than|whereas|while|comparable|similar|unlike|compared|versus|vs|more|less|better|worse|"
                        r"easier|safer|higher|lower)\b", re.IGNORECASE)
+_ASKS_RISK = re.compile(r"\b(?:risk\w*|dangers?|dangerous|safe\w*|side effects?|complications?|harms?|harmful|downsides?"
+                        r"|drawbacks?|disadvantages?|cons|problems?|issues?|concerns?|worr\w+|bad|worst)\b")
 _LIMITATION_CUES = re.compile(f"{_GAP_CUES.pattern}|{_RISK_CUES.pattern}", re.IGNORECASE)
 _CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
 CLOSEST_LEAD = "The closest the review comes:"
@@ -345,7 +347,7 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
     """What marks a sentence as answering what `text` asks, with the bonus it earns: a figure for "what share…", the
     review's recommendation for "which source do the authors recommend?", a reason for "why…", a date for "when…",
     what has (not) been published for "has it been tried…?", a code of the registry named; and a penalty for the
-    review's statements of its aim, unless they are asked for."""
+    review's statements of its aim, unless they are asked for, and for sentences about what the question sets aside."""
     lowered = text.lower()
     cues: list[tuple[Callable, float]] = []
     if asks_quantity(text):
@@ -360,9 +362,20 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
     for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (_ASKS_EXISTENCE, _TELLS_EXISTENCE)):
         if asks.search(lowered):
             cues.append((answers.search, settings.figure_bonus))
-    if not (_ASKS_OWN_AIM.search(lowered) or _ASKS_WHAT_ABOUT.search(lowered)):
-        cues.append((_STATES_AIM.search, -settings.aim_penalty))
+    cues += _aim_cues(lowered, settings)
+    for excluded in _BESIDES.finditer(lowered):
+        # "which cell types besides germ cells?": what is set aside is not the answer.
+        stems = set(lexical.tokenize(excluded["what"])) - _GENERAL
+        if stems:
+            cues.append((lambda sentence, stems=stems: stems <= set(lexical.tokenize(sentence)), -settings.excluded_penalty))
     return cues
+
+
+def _aim_cues(lowered: str, settings: AnswerSettings) -> list[tuple[Callable, float]]:
+    """The review's statements of its aim share the field's words with every question: they answer only when asked."""
+    if _ASKS_OWN_AIM.search(lowered) or _ASKS_WHAT_ABOUT.search(lowered):
+        return []
+    return [(_STATES_AIM.search, -settings.aim_penalty)]
 
 
 def _favoured(items: Sequence[ScoredSentence], cues: Sequence[tuple[Callable, float]]) -> list[ScoredSentence]:
@@ -498,7 +511,7 @@ def _cue_candidates(query: Query, evidence: Evidence, cue: re.Pattern, settings:
     """Sentences of the review's text carrying a cue, scored against the question."""
     pool = [s for s in evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections)
             if evidence.index.chunks[s.chunk].kind == "prose" and cue.search(s.text) and not s.gate]
-    return evidence.score(query, pool, settings.lexical_weight)
+    return _favoured(evidence.score(query, pool, settings.lexical_weight), _aim_cues(query.reading.text.lower(), settings))
 
 
 def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence,
@@ -520,7 +533,9 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         # "limitations of the review's search": what bounds it is what its methods say it kept and left out.
         pool = _strand_sentences(query, evidence, asked, settings)
     else:
-        pool = _cue_candidates(query, evidence, _LIMITATION_CUES, settings)
+        # "what gaps…?", "why couldn't they rank…?" are answered by what is missing; risks only when they are asked.
+        cues = _LIMITATION_CUES if _ASKS_RISK.search(query.reading.text.lower()) else _GAP_CUES
+        pool = _cue_candidates(query, evidence, cues, settings)
         # "the biggest gap in the human evidence": the gaps of that strand of the review first.
         sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
         pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
@@ -603,10 +618,12 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 
 # Asking what the review sets out to do, and the sentences where it says so.
 _ASKS_AIM = re.compile(r"\b(?:about|aims?|purpose|goals?|objectives?|trying to|tries to|sets? out|point of)\b")
+# What a question sets aside: "besides germ cells", "other than bone marrow".
+_BESIDES = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?)\s+(?P<what>[\w-]+(?:\s+[\w-]+)?)")
 # Asking what this review itself sets out to do ("what was the research question of the review?").
 _ASKS_OWN_AIM = re.compile(r"\b(?:aims?|purpose|goals?|objectives?|research question|trying to|tries to|sets? out|point of)\b")
 _ASKS_WHAT_ABOUT = re.compile(r"\b(?:paper|review|article|it) (?:is |was )?about\b")
-_STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic )?review (?:attempts|aims|was done|is|seeks|tries|investigates)",
+_STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic |systemic )?review (?:attempts|aims|was done|is|seeks|tries|investigates)",
                          re.IGNORECASE)
 # Words of a summary request that name no topic.
 _SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "

@@ -162,6 +162,20 @@ class Assistant:
             self._remember(key, answer)
         return answer
 
+    def conversation(self, history: Sequence[str | Turn]) -> list[Turn]:
+        """The turns of a conversation given as its earlier questions (each answered again in its own context, as in a
+        chat) or as turns already worked out; an earlier question that cannot be asked is left out."""
+        turns: list[Turn] = []
+        for earlier in history:
+            if isinstance(earlier, Turn):
+                turns.append(earlier)
+                continue
+            try:
+                turns.append(turn_of(self.ask(earlier, turns)))
+            except QuestionRejected:
+                continue
+        return turns
+
     def _work_out(self, reading: understand.Reading, evidence: Evidence, assessor: Assessor, k: int | None,
                   kinds: frozenset[str] | None, started: float) -> Answer:
         settings = self.settings

@@ -169,9 +169,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return EXIT_OK
     with questions as lines:
         for question, history in _requests(line.decode("utf-8", errors="replace") for line in lines):
-            turns = [Turn.from_dict(turn) if isinstance(turn, dict) else Turn(str(turn)) for turn in history]
+            # An earlier answer given whole is a turn; an earlier question alone is asked again, in its conversation.
+            earlier = [Turn.from_dict(turn) if isinstance(turn, dict) and set(turn) - {"question"}
+                       else str(turn.get("question", "")) if isinstance(turn, dict) else str(turn) for turn in history]
             try:
-                answer = assistant.ask(question, turns)
+                answer = assistant.ask(question, assistant.conversation(earlier))
                 record = _with_written(to_json(answer), assistant.write(answer))
             except QuestionRejected as refusal:
                 record = {"question": _echoed(question, settings.answer.max_question_chars), "error": str(refusal)}

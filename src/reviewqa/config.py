@@ -96,6 +96,9 @@ class AnswerSettings(_Group):
     aspect_min_share: float = Field(
         0.5, ge=0, le=1, description="In a comparison, a line leads when it uses at least this IDF-weighted share of what the "
                                      "sides are compared on (the question's words naming neither side: \"more traumatic\").")
+    excluded_penalty: float = Field(
+        0.15, ge=0, description="Subtracted from the score of sentences about what a question sets aside (\"which cell types "
+                                "besides germ cells?\").")
     aim_penalty: float = Field(
         0.15, ge=0, description="Subtracted from the score of the review's statements of its own aim (\"this systematic review "
                                 "attempts…\") when a fact question does not ask what the review sets out to do: they share "

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .assistant import turn_of
 from .errors import QuestionRejected
 from .render import to_markdown
 
@@ -151,11 +150,8 @@ def asking(assistant) -> Callable[[str, list[str]], Response]:
     """The assistant as a pipeline under evaluation: each question asked with its conversation."""
 
     def ask(text: str, history: list[str]) -> Response:
-        turns = []
         try:
-            for earlier in history:  # each earlier question answered in its own context, as in a chat
-                turns.append(turn_of(assistant.ask(earlier, turns)))
-            answer = assistant.ask(text, turns)
+            answer = assistant.ask(text, assistant.conversation(history))
         except QuestionRejected as refusal:
             return Response((), "", (), 0.0, covered=False, error=str(refusal))
         return Response([p.text for p in answer.passages], to_markdown(answer), [c.ref for c in answer.citations],

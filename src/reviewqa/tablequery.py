@@ -197,8 +197,10 @@ _VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|few
 _NOUN_AT_END = re.compile(r"(?:^|[-–—:,]\s*|\bwhich\s+)(?P<noun>" + _NOUN_GROUPS + r")\s*[?.!]*\s*$")
 _GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b")
 # "How were the animals made azoospermic?", "how was azoospermia induced?": the modelling methods.
-_HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:made|rendered|become|became|induced|created|caused)\s+(?:\w+\s+)?azoosperm\w*"
-                           r"|\bhow (?:was|were|is|are) azoospermia\s+(?:\w+\s+)?(?:induced|created|caused|modell?ed)\b")
+_HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:made|rendered|become|became|induced|created|caused)\s+(?:\w+\s+)?(?:azoosperm\w*|infertil\w*|sterile)"
+                           r"|\bhow (?:was|were|is|are) (?:azoospermia|infertility)\s+(?:\w+\s+)?(?:induced|created|caused|modell?ed)\b"
+                           # "do the rats have natural infertility or is it induced?"
+                           r"|\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b.*\binduced\b|\binduced\b.*\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b")
 _EXAMPLES = re.compile(r"\((?:e\.?g\.?|i\.?e\.?|like|such as)\b[^)]*\)|\([^)]*\betc\.?\s*\)|\b(?:e\.g\.|such as)\s[^,;?]*", re.IGNORECASE)
 # "MSC sources used in the animal table", "inducers for sheep cells": a field named first, then what it is of.
 _NOUN_AT_START = re.compile(r"^(?:the\s+|all\s+)?(?:\w+\s+)?(?P<noun>" + _NOUN_GROUPS + r")\s+(?:used|reported|tested|listed|in|of|for|with)\b")
@@ -462,9 +464,14 @@ def _choose_tables(candidates: tuple[int, ...], conditions: Sequence[Condition],
     return chosen, untestable
 
 
+# Fields whose values are of one kind: a follow-up naming one replaces a condition on the other ("goat MSCs" is read as
+# the donor's species, "what about sheep?" as the species).
+_SAME_KIND = {"species": "donor species", "donor species": "species"}
+
+
 def _merge(previous: Sequence[Condition], new: Sequence[Condition]) -> tuple[Condition, ...]:
     """A follow-up's condition on a field replaces the previous one on that field ("what about in mice?")."""
-    replaced = {c.field for c in new}
+    replaced = {c.field for c in new} | {_SAME_KIND[c.field] for c in new if c.field in _SAME_KIND}
     return tuple(c for c in previous if c.field not in replaced) + tuple(new)
 
 

@@ -348,11 +348,13 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
-    if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
-            and len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS:
+    short = len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS
+    if not codes and not named and previous and _ANAPHOR.search(question) and short:
+        codes = trial_codes(previous.reading or previous.question)  # "what phase is it?" after a trial's code
+    if not codes and not named and previous and previous.references and _ANAPHOR.search(question) and short:
         named = previous.references  # "what did they find?" after a question about a cited work
     elif not codes and not named and previous and previous.cited and _ANAPHOR.search(question) \
-            and _ABOUT_A_WORK.search(question) and len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS:
+            and _ABOUT_A_WORK.search(question) and short:
         named = previous.cited[:_CITED_FOLLOWED]  # "when was that paper published?" after an answer citing it
     asks = asked_sections(question)
     if codes:

@@ -121,6 +121,11 @@ SYNONYMS: dict[str, str] = {
     "harvested": "obtained aspirated collection isolation",
     "harvesting": "obtaining aspirating collection isolation",
     "cancers": "tumor tumorigenicity",
+    # Lay names of the cell types MSCs differentiate into.
+    "cartilage": "chondrocytes",
+    "bone cells": "osteoblasts",
+    "muscle": "myoblasts",
+    "fat cells": "adipocytes",
 }
 # Abbreviations of the field the review uses without defining in its list.
 FIELD_ABBREVIATIONS: dict[str, str] = {
