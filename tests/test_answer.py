@@ -157,3 +157,21 @@ def test_a_species_follow_up_replaces_the_species_whichever_column_held_it(assis
 def test_gaps_are_answered_by_what_is_missing_not_by_risks(assistant):
     answer = assistant.ask("why couldnt the authors rank which MSC source is best")
     assert to_markdown(answer).startswith("Lack of comparing studies between the MSCs' sources")
+
+
+def test_a_cited_work_told_by_its_topic_is_found(assistant):
+    answer = assistant.ask("the urine derived stem cell paper, who wrote it and what did it show")
+    assert to_markdown(answer).startswith("**[146]** Deng C")
+    assert to_markdown(assistant.ask("what's the title of the paper")).startswith("Mesenchymal stromal/stem cells and their exosomes")
+
+
+def test_the_oldest_trial_shows_the_rows_of_its_date(assistant):
+    answer = assistant.ask("which is the oldest trial in table 4")
+    table = next(block for block in answer.blocks if isinstance(block, TableBlock))
+    assert table.shown == 1 and "NCT02008799" in table.result.rows[0][-1]
+
+
+def test_where_trials_stand_is_the_human_strand_and_overall_success_a_figure(assistant):
+    status = to_markdown(assistant.ask("where do clinical trials of MSCs for azoospermia stand right now?"))
+    assert "no studies have been published" in status
+    assert "13.4%" in to_markdown(assistant.ask("whats the overall success chance with TESE ICSI for NOA men"))

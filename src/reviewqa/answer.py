@@ -436,9 +436,14 @@ def _names_conditions(sentence: Sentence, result: TableResult) -> bool:
 def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
     # Counts per value answer "by X" questions; rows are written out only when few enough to read.
     counts_only = bool(result.value_counts) and result.count > settings.table_rows
+    shown = 0 if counts_only else min(result.count, settings.table_rows)
+    if result.query is not None and result.query.order in ("earliest", "latest") and "Date" in result.columns and result.rows:
+        # "the oldest trial": the rows of that date; the others, in date order, stay in the table block.
+        date = result.columns.index("Date")
+        shown = sum(1 for row in result.rows if row[date] == result.rows[0][date])
     blocks: list[Block] = [Summary(result.summary)]
     if result.count:
-        blocks.append(TableBlock(result, 0 if counts_only else min(result.count, settings.table_rows)))
+        blocks.append(TableBlock(result, shown))
     return blocks
 
 
@@ -592,8 +597,8 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         conclusions = _strand_sentences(query, evidence, ("Conclusions",), settings)
         return _prose_and_rows(_select(conclusions, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
     aims = _aims(query, evidence, settings) if _ASKS_OWN_AIM.search(reading.text.lower()) and not reading.strands else []
-    if aims:  # "what is the aim of the review?": its own statements of its aim, in its order
-        return [Prose(tuple(_quote(evidence, item.sentence) for item in sorted(aims, key=lambda item: item.sentence.row)))]
+    if aims:  # "what is the aim of the review?": its own statements of its aim, the closest first
+        return [Prose(tuple(_quote(evidence, item.sentence) for item in aims[: settings.aim_sentences]))]
     topic = [w for w in salient_words(reading.text) if w not in _SUMMARY_WORDS]
     if not reading.strands and topic:
         # "summarize what the review says about exosomes": its best sentences on the topic, text before table rows.
@@ -628,7 +633,8 @@ _STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic |systemic )?
 # Words of a summary request that name no topic.
 _SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "
                            "findings finding main key points takeaways takeaway state field research msc mscs therapy "
-                           "azoospermia noa stem cells cell".split())
+                           "azoospermia noa stem cells cell sentences sentence words lines paragraph short brief briefly "
+                           "quick quickly simple simply plain like few couple current currently now stand".split())
 
 
 def _aims(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:

@@ -99,6 +99,7 @@ class AnswerSettings(_Group):
     excluded_penalty: float = Field(
         0.15, ge=0, description="Subtracted from the score of sentences about what a question sets aside (\"which cell types "
                                 "besides germ cells?\").")
+    aim_sentences: int = Field(2, ge=1, description="Most of the review's statements of its aim quoted when its aim is asked.")
     aim_penalty: float = Field(
         0.15, ge=0, description="Subtracted from the score of the review's statements of its own aim (\"this systematic review "
                                 "attempts…\") when a fact question does not ask what the review sets out to do: they share "

@@ -51,6 +51,8 @@ _WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review|ref|re
 _REFERENCE_SEARCH = re.compile(
     r"\b(?:refs?|references?(?!\s+(?:values?|ranges?|intervals?|standards?|points?|groups?|levels?))|citations?|cite|"
     r"dois?|bibliograph\w*)\b|\b(?:which|what) (?:paper|study|article|publication|group|team)\b"
+    # "the urine derived stem cell paper": a cited work told by what it is about
+    r"|\bthe (?:(?!(?:this|systematic|present|whole|of|the|in|for|on|to|a|an|review)\b)[\w-]+ ){1,6}?(?:paper|article|publication)\b"
     # "who showed that…": the work that did
     r"|\bwho (?:first )?(?:showed|shown|reported|found|demonstrated|described|proved|discovered|noted|observed|published"
     r"|studied|tested|compared|transplanted|injected|used|did)\b")
@@ -69,10 +71,12 @@ _ADVANTAGES = re.compile(r"\b(?:advantages?|benefits?|strengths?|pros)\b"
 _PROS_AND_CONS = re.compile(r"\bpros?\b.*\bcons?\b|\badvantages?\b.*\b(?:disadvantages?|drawbacks?|risks?)\b"
                             r"|\bbenefits?\b.*\b(?:risks?|harms?|drawbacks?)\b")
 _SUMMARY = re.compile(
-    r"\b(?:summar\w*|overview|overall|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
+    r"\b(?:summar\w*|overview|overall(?! (?:success|chances?|rates?|numbers?|counts?|risks?|effects?|results? of))|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
     r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
     r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say)"
+    # Where something stands: "where do clinical trials stand?", "the current status of…"
+    r"|where (?:do|does|did) (?:\w+ ){1,8}?stand|(?:current )?(?:status|state) of (?:the )?(?:\w+ )?(?:research|trials?|evidence|studies|therapy|field)"
     # What the review set out to do: answered by its own statement of its aim.
     r"|(?:aims?|purpose|goals?|objectives?|research question) (?:of|behind) (?:the |this )?(?:systematic )?(?:review|paper|article|work)"
     r"|(?:review|paper|article)'s (?:aims?|purpose|goals?|objectives?|research question))\b")
