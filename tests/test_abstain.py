@@ -154,3 +154,12 @@ def test_a_dose_needs_a_figure_with_its_unit(assistant):
 def test_the_reviews_methods_answer_what_it_did_not_search(assistant):
     answer = assistant.ask("did they search PubMed or Embase for this review?")
     assert answer.covered and "Google Scholar" in to_markdown(answer)
+
+
+def test_a_numbered_name_is_a_term_of_art_however_common(assistant):
+    assert not assistant.ask("do MSC exosomes help covid-19 lung injury").covered
+
+
+def test_a_count_a_cited_work_does_not_give_is_declined_as_no_figure(assistant):
+    answer = assistant.ask("what sperm count did Cakici 2013 rats reach after AT-MSC injection?")
+    assert not answer.covered and answer.blocks[0].text == "The review gives no figure for this."

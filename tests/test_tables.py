@@ -500,3 +500,8 @@ def test_a_table_named_by_its_study_type():
 def test_values_set_against_each_other_with_their_words_repeated(question, values):
     query = parse_table_question(question)
     assert query.values_field == "country" and query.focus == values
+
+
+def test_values_set_against_each_other_tell_the_references_behind_them(assistant):
+    answer = assistant.ask("rat vs mouse: how many bone marrow MSC in vivo studies in table 3 for each?")
+    assert "Rat 4 of 10 (11 references), Mouse 4 of 10 (5 references)" in answer.table.summary

@@ -184,3 +184,7 @@ def test_which_is_safer_x_or_y_compares_them(references, question, sides):
 
 def test_which_other_is_no_comparison(references):
     assert read("which other options does a man have, adoption or donor sperm?", [], references).intent != "compare"
+
+
+def test_words_of_the_cited_titles_are_never_corrected(references):
+    assert "testis" in read("How many MSCs per testis should be injected?", [], references).text

@@ -62,7 +62,8 @@ _EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:
                            r"cured?|bring back|brought back|recover\w*|increas\w*|reduc\w*|effective)\b")
 # Asking for a quantity: the answer needs a number.
 _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon)|"
-                       r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds)"
+                       r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds"
+                       r"|count|amount|level|yield)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
 # A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").
 _MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|cut-?offs?|thresholds?|"
@@ -94,6 +95,7 @@ _TIME_UNITS = frozenset(lexical.tokenize("seconds minutes hours days weeks month
 _COUNTED_WITHIN = 4  # words after a number that may name what it counts ("one in six of married couples")
 _LIST_MARKER = re.compile(r"\(\d{1,2}\)")
 _FIGURE_NAME = re.compile(r"\b(?:Tables?|Figs?\.?|Figures?)\s+\d+(?:\s*(?:,|and|–|-)\s*\d+)*", re.IGNORECASE)
+_NUMBERED_NAME = re.compile(r"\b([A-Za-z]{2,})-?\d+[A-Za-z]?\b")
 _WORD = re.compile(r"\b[A-Za-z][A-Za-z'’-]*[A-Za-z]\b|\b[A-Za-z]\b")
 
 
@@ -283,7 +285,8 @@ class Assessor:
         return bibliography and bool(set(_stems(word)) & self.evidence.bibliography_words)
 
     def rarity(self, word: str, capitals: set[str]) -> str:
-        """"technical", "uncommon" or "everyday", by how common the word is in English; typed in capitals, technical."""
+        """"technical", "uncommon" or "everyday", by how common the word is in English; typed in capitals or numbered
+        (`capitals`), technical."""
         if word in capitals:
             return "technical"
         zipf = english_zipf(word)
@@ -337,7 +340,9 @@ class Assessor:
         names = {word.lower() for n in reading.references if n in self.evidence.references
                  for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)}
         words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names]
-        capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and w.isupper()}
+        # Typed in capitals ("COVID") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.
+        capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and w.isupper()} \
+            | {w.lower() for w in _NUMBERED_NAME.findall(reading.text)}
         missing = tuple(w for w in words if not self.is_known(w, bibliography=reading.reference_search))
         subject = self._subject_passages(query, hits)
         if best is not None and not (reading.trial_codes or reading.references):

@@ -768,13 +768,13 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         if coverage.closest is not None:
             blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
         return blocks
+    elif coverage.reason == "quantity":
+        text = "The review gives no figure for this."
     elif coverage.missing:
         # Every word the review does not use, as the question has them ("quantum or entanglement").
         # The terms that decided it; everyday wording only when nothing else is missing ("laptop", not "whats, laptop").
         words = [w for w in salient_words(reading.question) if w in coverage.missing]
         text = f"The review does not discuss {_joined(words or list(coverage.missing), 'or')}."
-    elif coverage.reason == "quantity":
-        text = "The review gives no figure for this."
     elif subject:
         asked = [w for w in salient_words(reading.question) if w.upper() not in reading.trial_codes]
         text = f"The review does not report {' '.join(asked) or 'that'} for {subject}."

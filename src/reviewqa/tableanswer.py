@@ -13,7 +13,7 @@ out come first, "most"/"fewest" order the rest, ties are named together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .records import Table, TableRow
 from .tabledata import FIELD_COLUMNS, TypedTable, type_table
@@ -108,8 +108,10 @@ def _listed(items: Sequence[tuple[str, int]], column: str) -> str:
 
 
 def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQuery, tables: Sequence[int],
-                   total: int, without: int) -> str:
-    """What the value counts say, most telling first: the extreme for "most"/"fewest", the focus values, or all."""
+                   total: int, without: int, refs: Mapping[str, int] | None = None) -> str:
+    """What the value counts say, most telling first: the extreme for "most"/"fewest", the focus values, or all.
+    `refs`: how many references the rows of each value cite, told beside the focus values (a row may cite several
+    studies: "Rat 4 of 10 (11 references)")."""
     unit = _unit(tables, 2)
     missing = f"; no {column} recorded: {without}" if without else ""
     if not counts:
@@ -125,7 +127,8 @@ def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQ
         return lead + (f"; then {_listed(rest, column)}" if rest else "") + missing
     if query.focus:
         focus, rest = counts[: len(query.focus)], counts[len(query.focus):]
-        shown = ", ".join(f"{_shown(value, column)} {rows} of {total}" for value, rows in focus)
+        cited = (lambda value: f" ({refs[value]} reference{'s' * (refs[value] != 1)})" if refs and value in refs else "")
+        shown = ", ".join(f"{_shown(value, column)} {rows} of {total}{cited(value)}" for value, rows in focus)
         return f"by {column}: {shown}" + (f" (others: {_listed(rest, column)})" if rest else "") + missing
     return f"by {column}: {_listed(counts, column)}" + missing
 
@@ -185,7 +188,12 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
     if query.intent == "values" and values_column and not query.untestable:
         value_counts = _arranged(_tally(row.categories(values_column) for row in matched), query)
         without = sum(1 for row in matched if not row.column_values(values_column))
-        summary += "; " + _values_phrase(_lower(values_column), value_counts, query, (table.number,), len(matched), without)
+        refs_of: dict[str, set[int]] = {}
+        for row in matched:
+            for value in row.categories(values_column):
+                refs_of.setdefault(value, set()).update(row.refs)
+        cited = {value: len(found) for value, found in refs_of.items()} if table.number != 4 else None  # a trial is one study
+        summary += "; " + _values_phrase(_lower(values_column), value_counts, query, (table.number,), len(matched), without, cited)
     elif not matched and not query.untestable:
         summary += _values_recorded(query, table)
     return TableResult(

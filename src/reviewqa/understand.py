@@ -338,8 +338,10 @@ def _table_state(history: Sequence[Turn]) -> TableQuery | None:
     return state
 
 
-def _author_words(references: Mapping[int, Reference]) -> frozenset[str]:
-    return frozenset(word.lower() for reference in references.values() for word in re.findall(r"[^\W\d_]{3,}", reference.authors))
+def _bibliography_words(references: Mapping[int, Reference]) -> frozenset[str]:
+    """The cited works' authors' names and title words ("Kadam", "testis"): words of the field, never typing slips."""
+    return frozenset(word.lower() for reference in references.values()
+                     for word in re.findall(r"[^\W\d_]{3,}", f"{reference.authors} {reference.title}"))
 
 
 def read(question: str, history: Sequence[Turn], references: Mapping[int, Reference],
@@ -347,8 +349,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     """The reading of a cleaned question in its conversation. Typing slips of common English words are corrected
     before it is read ("whats the diffrence…"); the question as typed is kept for the reader."""
     typed = normalise_spelling(question)
-    # Never "corrected": the field's words, the words the review uses (`known`) and the cited authors' names ("Kadam").
-    question = corrected(typed, field_words() | known | _author_words(references))
+    # Never "corrected": the field's words, the words the review uses (`known`) and its bibliography's ("Kadam", "testis").
+    question = corrected(typed, field_words() | known | _bibliography_words(references))
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
