@@ -628,7 +628,7 @@ _BESIDES = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: 
 # Asking what this review itself sets out to do ("what was the research question of the review?").
 _ASKS_OWN_AIM = re.compile(r"\b(?:aims?|purpose|goals?|objectives?|research question|trying to|tries to|sets? out|point of)\b")
 _ASKS_WHAT_ABOUT = re.compile(r"\b(?:paper|review|article|it) (?:is |was )?about\b")
-_STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic |systemic )?review (?:attempts|aims|was done|is|seeks|tries|investigates)",
+_STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic )?review (?:attempts|aims|was done|is|seeks|tries|investigates)",
                          re.IGNORECASE)
 # Words of a summary request that name no topic.
 _SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "
@@ -666,7 +666,9 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     pool = list({item.sentence.text: item for item in reversed(pool)
                  if not _is_row(evidence, item.sentence) and not item.sentence.gate}.values())[::-1]  # a text once
     named = {item.sentence.row: mentions(item.sentence) for item in pool}
-    both = _favouring([item for item in pool if all(named[item.sentence.row])], _COMPARES.search, settings.comparison_bonus)
+    # A sentence naming both sides compares them only when it says how they differ ("…whereas…", "easier than"):
+    # "Azoospermia is classified as obstructive and non-obstructive" merely names them.
+    both = [item for item in pool if all(named[item.sentence.row]) and _COMPARES.search(item.sentence.text)]
     if JUDGEMENT.search(query.reading.text.lower()):
         # "…or is bone marrow better?": the review's recommendation, whichever side it names, answers first —
         # a recommendation about the question itself (within the margin of the best sentence).
