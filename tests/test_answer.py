@@ -175,3 +175,8 @@ def test_where_trials_stand_is_the_human_strand_and_overall_success_a_figure(ass
     status = to_markdown(assistant.ask("where do clinical trials of MSCs for azoospermia stand right now?"))
     assert "no studies have been published" in status
     assert "13.4%" in to_markdown(assistant.ask("whats the overall success chance with TESE ICSI for NOA men"))
+
+
+def test_a_conclusion_about_which_source_to_use_leads_with_the_recommendation(assistant):
+    text = to_markdown(assistant.ask("what did the authors conclude about which MSC source to use?"))
+    assert text.index("we can suggest adipose tissue-derived MSCs") < 300

@@ -505,3 +505,18 @@ def test_values_set_against_each_other_with_their_words_repeated(question, value
 def test_values_set_against_each_other_tell_the_references_behind_them(assistant):
     answer = assistant.ask("rat vs mouse: how many bone marrow MSC in vivo studies in table 3 for each?")
     assert "Rat 4 of 10 (11 references), Mouse 4 of 10 (5 references)" in answer.table.summary
+
+
+@pytest.mark.parametrize("question, field, values, negated", [
+    ("in vivo studies that gave exosomes instead of cells", "therapeutic", ("Exosome",), False),
+    ("what chemical agents other than busulfan were used to make azoospermia in animals?", "model", ("Busulfan",), True),
+])
+def test_studies_described_by_a_clause_or_a_group_are_table_questions(question, field, values, negated):
+    query = parse_table_question(question)
+    assert query is not None and query.tables == (3,)
+    assert any(c.field == field and c.values == values and c.negated == negated for c in query.conditions)
+
+
+def test_completed_vs_still_recruiting_sets_the_stages_against_each_other():
+    query = parse_table_question("how many erectile dysfunction trials are completed vs still recruiting")
+    assert query.values_field == "stage" and query.focus == ("Completed", "Recruiting")

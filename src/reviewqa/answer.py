@@ -578,10 +578,13 @@ def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evi
     if not prose:
         return _fact(query, candidates, evidence, settings)
     # The section that describes it: where the best few sentences mostly are, not where the single best one is.
+    # Each counts by how far it stands above the last of them: a section of many middling sentences does not outweigh
+    # the one that tells the procedure.
+    best = prose[: settings.procedure_sentences]
     weight: dict[str, float] = {}
-    for item in prose[: settings.procedure_sentences]:
+    for item in best:
         section = evidence.index.chunks[item.sentence.chunk].section
-        weight[section] = weight.get(section, 0.0) + item.score
+        weight[section] = weight.get(section, 0.0) + item.score - best[-1].score
     section = max(weight, key=weight.get)
     longer = settings.model_copy(update={"max_chars": settings.procedure_chars})
     chosen = _select(_strand_sentences(query, evidence, (section,), settings), evidence, longer,
@@ -594,7 +597,9 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     if reading.procedure:
         return _procedure(query, candidates, evidence, settings)
     if _CONCLUDE.search(reading.text.lower()) and not reading.strands:
-        conclusions = _strand_sentences(query, evidence, ("Conclusions",), settings)
+        # "what did they conclude about which source to use?": the conclusion that recommends one leads.
+        cues = [(_RECOMMENDS.search, settings.judgement_bonus)] if JUDGEMENT.search(reading.text.lower()) else []
+        conclusions = _favoured(_strand_sentences(query, evidence, ("Conclusions",), settings), cues)
         return _prose_and_rows(_select(conclusions, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
     aims = _aims(query, evidence, settings) if _ASKS_OWN_AIM.search(reading.text.lower()) and not reading.strands else []
     if aims:  # "what is the aim of the review?": its own statements of its aim, the closest first

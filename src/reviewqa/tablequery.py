@@ -153,6 +153,8 @@ _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
 # not people or cells ("how many men…", "how many MSCs were injected").
 _HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:\S+\s+){{0,6}}?{_STUDY_NOUN}\b|\b{_STUDY_NOUN}\b.*\bhow many\s*$")
 _ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b"
+                   # "in vivo studies that gave exosomes", "trials using umbilical cord cells"
+                   rf"|^(?:the\s+)?(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\s+(?:that|which|where|with|using|in which)\b"
                    r"|^(?:list|show|give|find|display|tabulate)\b|\bwhich (?:of (?:those|them|these)|ones)\b")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|ones|of which|what about|how about|same)\b|^(?:and|but|only|now|or|any)\b")
 # A yes/no question about the previous rows ("are those autologous?", "is it auto or allo?").
@@ -180,7 +182,7 @@ _VALUE_NOUNS: tuple[tuple[str, str], ...] = (
     ("source", r"(?:cell |tissue |msc |mscs? )?sources?|tissues?"),
     # Bare "models" is a study noun ("how many animal models…" counts rows), not a field noun.
     ("model", r"modell?ing(?: methods?)?|(?:injury|disease|azoospermia) models?|models? of (?:azoospermia|injury|infertility)"
-              r"|drugs?|chemicals?|toxins?"),
+              r"|drugs?|chemicals?|chemical (?:agents?|compounds?)|toxins?"),
     ("transplantation", r"transplantation(?: types?)?|transplant types?"),
     ("therapeutic", r"therapeutics?|therapeutic forms?"),
     ("phase", r"phases?"),
@@ -213,7 +215,7 @@ _LATEST = re.compile(r"\b(?:newest|latest|most recent|last registered)\b")
 _FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b")
 # Between the values set against each other: the joining word, then perhaps what repeats the first value's words
 # ("from the United States or from China", "in rats vs in mice", "Korea and the trials from Egypt").
-_REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|for|{_STUDY_NOUN}))*"
+_REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|for|still|currently|now|{_STUDY_NOUN}))*"
 _VERSUS = re.compile(rf"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against){_REPEATED}\s*$")
 # "the azoospermia trials and the erectile dysfunction trials": the study noun of the first value comes before the join.
 _VERSUS_WITH_CUE = re.compile(rf"^\s*(?:{_STUDY_NOUN}\s+)?(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,){_REPEATED}\s*$")
@@ -418,12 +420,23 @@ def _noun_field(match: re.Match | None) -> str | None:
     return next(name for i, (name, _) in enumerate(_VALUE_NOUNS) if match[f"f{i}"])
 
 
+_ASKS_GROUP = re.compile(r"\b(?:which|what)\s+(?:kinds? of\s+|types? of\s+|other\s+)?$", re.IGNORECASE)
+
+
 def _values_field(text: str, found: Sequence[Mention]) -> str | None:
     """The field named by "which countries", "what species", "trials by country"…"""
     masked = _masked(text, found)
     return (_noun_field(_VALUES.search(masked)) or _noun_field(_GROUP_BY.search(masked))
             or _noun_field(_NOUN_AT_END.search(masked)) or _noun_field(_NOUN_AT_START.match(masked))
-            or ("model" if _HOW_MODELLED.search(text) else None))
+            or ("model" if _HOW_MODELLED.search(text) else None) or _group_asked(text, found))
+
+
+def _group_asked(text: str, found: Sequence[Mention]) -> str | None:
+    """"what chemical agents…", "which growth factors…": a group of a field's values asked for by its name."""
+    for mention in found:
+        if len(mention.labels) > 1 and not mention.negated and _ASKS_GROUP.search(text[: mention.start]):
+            return mention.field
+    return None
 
 
 def _study_tables(text: str) -> tuple[int, ...]:

@@ -34,7 +34,7 @@ from .vocabulary import corrected, field_words, normalise_spelling
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
 # Asking for the review's judgement: its recommendations answer ("which source does the review suggest?").
 JUDGEMENT = re.compile(r"\b(?:best|better|suggest\w*|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising"
-                       r"|choose|pick|go with|opt for)\b")
+                       r"|choose|pick|go with|opt for|which (?:\w+ ){1,3}?to use)\b")
 _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 
 # "ref 57", "refs 57 and 58", "reference no. 57", "citation 57", "#57"
@@ -76,7 +76,7 @@ _SUMMARY = re.compile(
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
     r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say)"
     # Where something stands: "where do clinical trials stand?", "the current status of…"
-    r"|where (?:do|does|did) (?:\w+ ){1,8}?stand|(?:current )?(?:status|state) of (?:the )?(?:\w+ )?(?:research|trials?|evidence|studies|therapy|field)"
+    r"|where (?:(?:do|does|did|is|are) )?(?:\w+ ){1,8}?stands?\b|sums? up|summing up|(?:current )?(?:status|state) of (?:the )?(?:\w+ )?(?:research|trials?|evidence|studies|therapy|field)"
     # What the review set out to do: answered by its own statement of its aim.
     r"|(?:aims?|purpose|goals?|objectives?|research question) (?:of|behind) (?:the |this )?(?:systematic )?(?:review|paper|article|work)"
     r"|(?:review|paper|article)'s (?:aims?|purpose|goals?|objectives?|research question))\b")
