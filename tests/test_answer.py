@@ -180,3 +180,8 @@ def test_where_trials_stand_is_the_human_strand_and_overall_success_a_figure(ass
 def test_a_conclusion_about_which_source_to_use_leads_with_the_recommendation(assistant):
     text = to_markdown(assistant.ask("what did the authors conclude about which MSC source to use?"))
     assert text.index("we can suggest adipose tissue-derived MSCs") < 300
+
+
+def test_what_a_question_sets_aside_in_parentheses_is_not_its_answer(assistant):
+    answer = assistant.ask("MSCs can turn into which cell types (not germ cells)?")
+    assert not any(isinstance(block, TableBlock) for block in answer.blocks)  # no germ cell rows

@@ -628,8 +628,8 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 
 # Asking what the review sets out to do, and the sentences where it says so.
 _ASKS_AIM = re.compile(r"\b(?:about|aims?|purpose|goals?|objectives?|trying to|tries to|sets? out|point of)\b")
-# What a question sets aside: "besides germ cells", "other than bone marrow".
-_BESIDES = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?)\s+(?P<what>[\w-]+(?:\s+[\w-]+)?)")
+# What a question sets aside: "besides germ cells", "other than bone marrow", "(not germ cells)".
+_BESIDES = re.compile(r"(?:\b(?:besides|other than|apart from|aside from|except(?: for)?)|\(\s*not)\s+(?P<what>[\w-]+(?:\s+[\w-]+)?)")
 # Asking what this review itself sets out to do ("what was the research question of the review?").
 _ASKS_OWN_AIM = re.compile(r"\b(?:aims?|purpose|goals?|objectives?|research question|trying to|tries to|sets? out|point of)\b")
 _ASKS_WHAT_ABOUT = re.compile(r"\b(?:paper|review|article|it) (?:is |was )?about\b")
