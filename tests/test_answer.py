@@ -185,3 +185,8 @@ def test_a_conclusion_about_which_source_to_use_leads_with_the_recommendation(as
 def test_what_a_question_sets_aside_in_parentheses_is_not_its_answer(assistant):
     answer = assistant.ask("MSCs can turn into which cell types (not germ cells)?")
     assert not any(isinstance(block, TableBlock) for block in answer.blocks)  # no germ cell rows
+
+
+def test_each_part_of_a_compound_question_not_yet_answered_brings_its_own_sentence(assistant):
+    text = to_markdown(assistant.ask("What causes male infertility, and how often is the cause never found?"))
+    assert "varicocele" in text and "about half of cases are considered idiopathic" in text

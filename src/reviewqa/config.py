@@ -99,6 +99,9 @@ class AnswerSettings(_Group):
     excluded_penalty: float = Field(
         0.15, ge=0, description="Subtracted from the score of sentences about what a question sets aside (\"which cell types "
                                 "besides germ cells?\").")
+    part_answered_share: float = Field(
+        0.3, ge=0, le=1, description="A part of a compound question counts as answered by a sentence already leading the "
+                                     "answer when that sentence uses this IDF-weighted share of the part's own words.")
     aim_sentences: int = Field(2, ge=1, description="Most of the review's statements of its aim quoted when its aim is asked.")
     aim_penalty: float = Field(
         0.15, ge=0, description="Subtracted from the score of the review's statements of its own aim (\"this systematic review "
@@ -110,8 +113,6 @@ class AnswerSettings(_Group):
                                "giving a code of the registry a question names (IRCT, NCT).")
     figure_sentences: int = Field(
         2, ge=1, description="Sentences using most of a quantity question's words, one of which must give a figure.")
-    comparison_bonus: float = Field(
-        0.15, ge=0, description="Added to sentences naming both compared sides when they compare them (than, whereas, easier…).")
     unasked_methods_penalty: float = Field(
         0.15, ge=0, description="Subtracted from the score of sentences of the review's methods when the question is not about them.")
     closest_floor: float = Field(
