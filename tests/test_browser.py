@@ -45,6 +45,7 @@ CITATION_MARKER = re.compile(r"\[\d+(?:[,–-] ?\d+)*\]")
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ANSWER_TIMEOUT_MS = 60_000
+SCROLL_TIMEOUT_MS = 10_000  # how long the page may take to bring something into view
 STARTUP_TIMEOUT_S = 120
 SCREENSHOTS = os.environ.get("REVIEWQA_SCREENSHOTS")
 # The app's own content: its main column, its sidebar and the question box's row (Streamlit's header and its
@@ -142,6 +143,16 @@ def in_view(page, locator) -> bool:
     return box is not None and 0 <= box["y"] < page.viewport_size["height"] * 0.6
 
 
+def comes_into_view(page, locator, timeout_ms: int = SCROLL_TIMEOUT_MS) -> bool:
+    """`in_view` within `timeout_ms`: the page scrolls in its own time, later on a loaded machine."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not in_view(page, locator):
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(200)
+    return True
+
+
 def serious_violations(page) -> list[str]:
     """axe-core's serious and critical WCAG 2.x A/AA violations in the app's own content, one line each."""
     page.add_script_tag(path=str(AXE))
@@ -167,7 +178,7 @@ def test_a_clinician_finds_recruiting_trials_in_egypt_and_follows_the_registry_l
     assert not page.get_by_role("button", name="Deploy").count()  # no developer toolbar for visitors
     expect(page.get_by_text("What you can ask")).to_be_visible()
     settled(page)
-    assert in_view(page, page.locator(".st-key-top")), "the landing page should read from its top"
+    assert comes_into_view(page, page.locator(".st-key-top")), "the landing page should read from its top"
     save(page, "landing.png")
 
     ask(page, EGYPT)
@@ -201,13 +212,13 @@ def test_answers_start_in_view_and_a_reload_keeps_the_conversation(server, brows
     save(page, "screenshot.png")
 
     ask(page, LONG_ANSWER)
-    assert in_view(page, turn(page, 1)), "a long answer should be shown from its start, not its end"
+    assert comes_into_view(page, turn(page, 1)), "a long answer should be shown from its start, not its end"
     page.mouse.move(700, 400)
     page.mouse.wheel(0, -20_000)  # the reader scrolls back up to the first answer, then asks again
     page.wait_for_timeout(500)
     assert not in_view(page, turn(page, 1))
     ask(page, "and in rats?")
-    assert in_view(page, turn(page, 2)), "an answer to a question asked while scrolled up should come into view"
+    assert comes_into_view(page, turn(page, 2)), "an answer to a question asked while scrolled up should come into view"
 
     assert re.search(r"[?&]c=[\w-]+", page.url)
     page.reload()
@@ -236,7 +247,7 @@ def test_on_a_phone_an_example_tapped_in_the_sidebar_closes_it_to_show_the_answe
     expect(answers(page)).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
     settled(page)
     expect(example).not_to_be_in_viewport()  # the sidebar closed
-    assert in_view(page, turn(page, 0))
+    assert comes_into_view(page, turn(page, 0))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing wider than the phone
     page.context.close()
 
