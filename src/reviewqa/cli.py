@@ -242,7 +242,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         questions = load_questions(Path(args.file))
     except OSError as error:
-        _say(f"cannot read {args.file}: {error.strerror or error}")
+        _say(f"Cannot read {args.file}: {error.strerror or error}.")
         return EXIT_FAILED
     assistant = _open_assistant(settings, args.strict)
     report = evaluate(assistant, questions)
