@@ -392,15 +392,15 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     # its bonuses (its passage's rank, among others) were earned by the whole question.
     adjustments = {c.sentence.row: min(0.0, c.score - c.similarity - settings.lexical_weight * c.overlap) for c in prose}
     for text, part in zip(query.reading.parts, query.parts):
+        # A part that a leading sentence already answers (it uses most of the part's own words) needs no other.
+        words = set(lexical.tokenize(text)) - _GENERAL
+        if any(evidence.overlap(words, other.sentence.words) >= settings.part_answered_share for other in leading):
+            continue
         # "What are the main causes … and how often is no cause found?": each part's best sentence leads the answer,
         # judged by what that part asks.
         ranked = [replace(item, score=item.score + adjustments[item.sentence.row])
                   for item in evidence.score(part, [c.sentence for c in prose], settings.lexical_weight)]
         ranked = _favoured(sorted(ranked, key=lambda item: -item.score), _answer_cues(text, topic, evidence, settings))
-        # A part that a leading sentence already answers (it uses most of the part's own words) needs no other.
-        words = set(lexical.tokenize(text)) - _GENERAL
-        if any(evidence.overlap(words, other.sentence.words) >= settings.part_answered_share for other in leading):
-            continue
         lead = next((item for item in ranked if all(item.sentence.text != other.sentence.text for other in leading)), None)
         if lead is not None:
             leading.append(lead)

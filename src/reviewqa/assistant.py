@@ -147,7 +147,7 @@ class Assistant:
         started = time.perf_counter()
         question = clean_question(question, self.settings.answer.max_question_chars)
         evidence, assessor, _ = self.loaded  # one build for the whole question, even if a reload happens meanwhile
-        reading = understand.read(question, history, evidence.references, evidence.content_surface_words)
+        reading = understand.read(question, history, evidence.references, evidence.never_corrected)
         # The same reading of the same build with the same options is the same answer: a question asked again (or read,
         # with its conversation, as one asked before) is not worked out again.
         key = (evidence.index.manifest.build_id, reading, k, kinds)

@@ -17,11 +17,11 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import lexical
-from .vocabulary import spelled_out
+from .vocabulary import field_words, spelled_out
 from .config import AnswerSettings
 from .records import Chunk, Reference, Table, expand_citations
 from .store import IndexData
-from .understand import ADMIN_SECTIONS, METHODS_SECTIONS, Query
+from .understand import ADMIN_SECTIONS, METHODS_SECTIONS, Query, cited_words
 
 # The section gate of a sentence: administrative text is never quoted unless asked about by name;
 # the review's methods only when the question is about them.
@@ -126,6 +126,12 @@ class Evidence:
         and parts of words."""
         return frozenset(word for chunk in self.index.chunks if chunk.kind != "reference"
                          for word in re.findall(r"[a-z]{4,}", chunk.text.lower()))
+
+    @cached_property
+    def never_corrected(self) -> frozenset[str]:
+        """The words a question's typing slips are never "corrected" from: the field's, the review's own and its cited
+        works' (authors' names, title words)."""
+        return field_words() | self.content_surface_words | cited_words(self.references)
 
     @cached_property
     def passage_words(self) -> list[frozenset[str]]:

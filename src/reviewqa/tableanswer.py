@@ -81,12 +81,16 @@ def _unit(tables: Sequence[int], count: int) -> str:
     return noun + "s" * (count != 1)
 
 
+def _references(count: int) -> str:
+    return f"{count} reference{'s' * (count != 1)}"
+
+
 def _size(table: int, count: int, refs: int) -> str:
     if not count:
         return f"no {_unit((table,), 2)}"
     if table == 4:
         return f"{count} {_unit((4,), count)}"
-    return f"{count} {_unit((table,), count)} citing {refs} reference{'s' * (refs != 1)}"
+    return f"{count} {_unit((table,), count)} citing {_references(refs)}"
 
 
 # Values named in one summary line; the rest are counted ("and 6 more"), and all are in the result's value counts.
@@ -127,8 +131,8 @@ def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQ
         return lead + (f"; then {_listed(rest, column)}" if rest else "") + missing
     if query.focus:
         focus, rest = counts[: len(query.focus)], counts[len(query.focus):]
-        cited = (lambda value: f" ({refs[value]} reference{'s' * (refs[value] != 1)})" if refs and value in refs else "")
-        shown = ", ".join(f"{_shown(value, column)} {rows} of {total}{cited(value)}" for value, rows in focus)
+        cited = {value: f" ({_references(count)})" for value, count in (refs or {}).items()}
+        shown = ", ".join(f"{_shown(value, column)} {rows} of {total}{cited.get(value, '')}" for value, rows in focus)
         return f"by {column}: {shown}" + (f" (others: {_listed(rest, column)})" if rest else "") + missing
     return f"by {column}: {_listed(counts, column)}" + missing
 

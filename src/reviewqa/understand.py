@@ -338,19 +338,20 @@ def _table_state(history: Sequence[Turn]) -> TableQuery | None:
     return state
 
 
-def _bibliography_words(references: Mapping[int, Reference]) -> frozenset[str]:
+def cited_words(references: Mapping[int, Reference]) -> frozenset[str]:
     """The cited works' authors' names and title words ("Kadam", "testis"): words of the field, never typing slips."""
     return frozenset(word.lower() for reference in references.values()
                      for word in re.findall(r"[^\W\d_]{3,}", f"{reference.authors} {reference.title}"))
 
 
 def read(question: str, history: Sequence[Turn], references: Mapping[int, Reference],
-         known: frozenset[str] = frozenset()) -> Reading:
+         known: frozenset[str] | None = None) -> Reading:
     """The reading of a cleaned question in its conversation. Typing slips of common English words are corrected
-    before it is read ("whats the diffrence…"); the question as typed is kept for the reader."""
+    before it is read ("whats the diffrence…"); the question as typed is kept for the reader. `known`: the words never
+    "corrected" (see Evidence.never_corrected, worked out once per index); by default the field's and the cited
+    works' ("Kadam", "testis")."""
     typed = normalise_spelling(question)
-    # Never "corrected": the field's words, the words the review uses (`known`) and its bibliography's ("Kadam", "testis").
-    question = corrected(typed, field_words() | known | _bibliography_words(references))
+    question = corrected(typed, known if known is not None else field_words() | cited_words(references))
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
