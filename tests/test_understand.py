@@ -188,3 +188,8 @@ def test_which_other_is_no_comparison(references):
 
 def test_words_of_the_cited_titles_are_never_corrected(references):
     assert "testis" in read("How many MSCs per testis should be injected?", [], references).text
+
+
+def test_what_a_cited_first_author_found_is_a_look_up_of_their_work(references):
+    assert read("what did Friedenstein find", [], references).references == (24,)
+    assert read("what did the MSCs find in the testis", [], references).references == ()

@@ -45,6 +45,10 @@ _ET_AL = re.compile(r"\bet\.?\s*al\b|\band colleagues\b|\band co-?workers\b", re
 # A surname used as the name of a work: "Scadden's paper", "Dyce porcine skin paper", "the study by Sherif".
 _WORK_OF = re.compile(r"^(?:'s|’s)\b|^(?:\s+\S+){0,3}?\s+(?:paper|study|article|work|group|lab|team|report)\b")
 _LOOK_UP_WORDS = 6  # a question this short that starts with a surname is a look-up of that author's work
+# A surname as the subject of a finding asked about as a whole: "what did Friedenstein find?" (what he proved about
+# something named is told by the review's text).
+_FINDING_BY_BEFORE = re.compile(r"\b(?:what|how) (?:did|does|do|has|have|had)\s+$")
+_FINDING_VERB_AFTER = re.compile(r"^\s+(?:find|show|report|discover|prove|demonstrate|describe|observe|conclude|say|test)\s*[?.!]*\s*$")
 _WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review|ref|reference|citation)\s+(?:by|of|from|for)\s+$",
                              re.IGNORECASE)
 # Asking for a cited work without naming it: "which paper…", "doi of…", "…paper citation", "show me the ref".
@@ -250,7 +254,8 @@ _NAME_PART_MIN = 4
 
 
 def _authored_references(text: str, known: Mapping[int, Reference]) -> list[int]:
-    """Works named by first author: with a year, "et al.", a possessive or "the study by …"; or a bare name."""
+    """Works named by first author: with a year, "et al.", a possessive, "the study by …" or "what did … find";
+    or a bare name."""
     lowered = text.lower()
     years = {int(y) for y in _YEAR.findall(text)}
     words = re.findall(r"[^\W\d_]+", text)
@@ -268,7 +273,8 @@ def _authored_references(text: str, known: Mapping[int, Reference]) -> list[int]
             after, before = lowered[match.end():], lowered[: match.start()]
             opens = not before.strip() and len(words) <= _LOOK_UP_WORDS
             named = (bool(years) or bool(_ET_AL.search(after[:12])) or bool(_WORK_OF.match(after))
-                     or bool(_WORK_BY_BEFORE.search(before)) or opens)
+                     or bool(_WORK_BY_BEFORE.search(before)) or opens
+                     or bool(_FINDING_BY_BEFORE.search(before) and _FINDING_VERB_AFTER.match(after)))
             if not named:
                 continue
             dated = [r for r in references if r.year in years]

@@ -46,8 +46,8 @@ VIEWS = ("Chat", "Tables", "References")
 CONVERSATION_PARAM = "c"  # the page URL's ?c=<id>: which kept conversation this page shows
 QUESTION_KEY = "question"
 TOP_KEY = "top"  # the page's header, scrolled to on the landing page
-# How long the page keeps an answer (or its top) in view while the layout settles: at least this long, and until the
-# page's height has not changed for SCROLL_STEADY_MS, but never longer than SCROLL_AT_MOST_MS.
+# How long the page keeps an answer (or its top) in view while the layout settles: at least this long, and until it
+# has stayed where it was put for SCROLL_STEADY_MS, but never longer than SCROLL_AT_MOST_MS.
 SCROLL_AT_LEAST_MS = 1500
 SCROLL_STEADY_MS = 1000
 SCROLL_AT_MOST_MS = 8000
@@ -186,25 +186,26 @@ def scroll_into_view(key: str) -> None:
     """Bring the container with this key to the top of the view: a new answer's question, however long the answer and
     wherever the reader was; the page's top on the landing page. The chat keeps the page scrolled to its bottom while
     it is laid out unless the reader scrolls: a wheel event says so (the page scrolls as a reader's wheel would). The
-    scroll is repeated until the layout has kept its height for a while (on a busy machine it settles late), and stops
-    as soon as the reader scrolls or types."""
+    scroll is repeated until the container has stayed where it was put for a while (on a busy machine the layout
+    settles late), and stops as soon as the reader scrolls or types."""
     st.html(f"""<script>
       (() => {{
         const started = Date.now();
-        let height = -1, steadySince = started, stopped = false;
+        let placed = NaN, steadySince = started, stopped = false;
         const stop = event => {{ if (event.isTrusted) stopped = true; }};
         for (const kind of ['wheel', 'touchmove', 'keydown']) window.addEventListener(kind, stop, {{passive: true, once: true}});
         const scroll = () => {{
           if (stopped) return;
+          const now = Date.now();
           const target = document.querySelector('.st-key-{key}');
           if (target) {{
+            // Moved since it was last put in place (the chat's own scrolling, a late layout): not settled yet.
+            if (Math.abs(target.getBoundingClientRect().top - placed) > 2) steadySince = now;
             document.querySelector('[data-testid="stMain"]')?.dispatchEvent(new WheelEvent('wheel', {{deltaY: -1, bubbles: true}}));
             target.style.scrollMarginTop = '4.5rem';  // clear of Streamlit's fixed header
             target.scrollIntoView({{block: 'start'}});
+            placed = target.getBoundingClientRect().top;
           }}
-          const now = Date.now();
-          const laidOut = (document.querySelector('[data-testid="stMain"]') ?? document.documentElement).scrollHeight;
-          if (laidOut !== height) {{ height = laidOut; steadySince = now; }}
           const settling = now - started < {SCROLL_AT_LEAST_MS} || now - steadySince < {SCROLL_STEADY_MS};
           if (settling && now - started < {SCROLL_AT_MOST_MS}) setTimeout(scroll, 150);
         }};
