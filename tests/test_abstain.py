@@ -138,7 +138,7 @@ def test_answered_in_the_readers_own_words(assistant, question):
 
 
 def test_british_spellings_are_the_reviews_american_words(assessor):
-    from reviewqa.abstain import american
+    from reviewqa.lexical import american
 
     assert american("fertilises") == "fertilizes" and american("tumour") == "tumor" and american("foetal") == "fetal"
     assert assessor.matches("fertilises") and assessor.matches("tumours")

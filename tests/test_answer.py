@@ -190,3 +190,48 @@ def test_what_a_question_sets_aside_in_parentheses_is_not_its_answer(assistant):
 def test_each_part_of_a_compound_question_not_yet_answered_brings_its_own_sentence(assistant):
     text = to_markdown(assistant.ask("What causes male infertility, and how often is the cause never found?"))
     assert "varicocele" in text and "about half of cases are considered idiopathic" in text
+
+
+def _first_quote(answer) -> str:
+    return next(block for block in answer.blocks if isinstance(block, Prose)).quotes[0].text
+
+
+def test_what_a_term_is_is_answered_by_a_sentence_saying_what_it_is(assistant):
+    answer = assistant.ask("what is azoospermia?")
+    quotes = [quote.text for block in answer.blocks if isinstance(block, Prose) for quote in block.quotes]
+    assert len(quotes) <= 2 and all("These indicators" not in quote for quote in quotes)
+    assert re.search(r"[Aa]zoospermia (?:is|\(NOA\) is)|manifests as", quotes[0])
+    assert "multipotent" in _first_quote(assistant.ask("what exactly are mesenchymal stem cells?"))
+
+
+def test_an_abbreviation_asked_for_is_its_own_entry_not_the_whole_list(assistant):
+    text = to_markdown(assistant.ask("what does SSF stand for?"))
+    assert text.startswith("SSF: Stromal-vascular fraction") and "ASA: Antisperm" not in text and "Rodbell" in text
+
+
+def test_whether_it_was_proven_in_men_is_answered_by_what_has_not_been_published(assistant):
+    answer = assistant.ask("has it been proven to work in actual men")
+    assert answer.covered and "no studies have been published" in _first_quote(answer)
+
+
+def test_british_spelling_finds_the_reviews_words(assistant):
+    assert "tumorigenicity" in _first_quote(assistant.ask("why might MSCs cause tumours?"))
+
+
+def test_gaps_are_the_reviews_statements_of_what_is_missing(assistant):
+    first = _first_quote(assistant.ask("what are the gaps or limitations in the evidence"))
+    assert re.search(r"Lack of comparing studies|no studies have been published|no clinical trial|needs more clarification", first)
+
+
+def test_how_a_mechanism_works_quotes_the_whole_list_when_the_list_is_about_it(assistant):
+    text = to_markdown(assistant.ask("how do MSCs actually fix a damaged testis"))
+    assert "(1) MSCs" in text and "(9) MSCs" in text
+
+
+def test_a_price_is_a_figure_the_review_does_not_give(assistant):
+    assert not assistant.ask("how much does stem cell therapy for azoospermia cost?").covered
+
+
+def test_why_bother_follows_the_reasoning_to_its_conclusion(assistant):
+    text = to_markdown(assistant.ask("why bother with stem cells if TESE-ICSI exists"))
+    assert "13.4%" in text and "Therefore, considering this low success rate" in text and "Friedenstein" not in text

@@ -31,3 +31,12 @@ def test_identifier_prefixes_and_topic_words(evidence):
     assert {"nct", "irct"} <= evidence.identifier_prefixes
     assert {"azoosperm", "exosom", "spermatogenesi"} & evidence.topic_words
     assert "marrow" not in evidence.topic_words
+
+
+def test_definitions_are_sentences_whose_subject_is_the_term(evidence):
+    defining = [s.text for s in evidence.definitions("azoospermia")]
+    assert any(text.startswith("Azoospermia is classified") for text in defining)
+    assert not any(text.startswith("These indicators") for text in defining)
+    assert any("manifests as the absence of spermatozoa" in s.text for s in evidence.definitions("NOA"))
+    assert not any("manifests as" in s.text for s in evidence.definitions("infertility"))  # "…of infertility cases and manifests…"
+    assert any("(TESE)" in s.text for s in evidence.definitions("TESE"))  # an abbreviation is defined where introduced

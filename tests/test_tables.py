@@ -478,6 +478,7 @@ def test_table_questions_in_readers_words(question, field, values):
 def test_how_animals_were_made_azoospermic_asks_for_the_models():
     query = parse_table_question("how was azoospermia induced in the animal models?")
     assert query.tables == (3,) and query.values_field == "model"
+    assert parse_table_question("how do they make the animals infertile in these experiments?").values_field == "model"
     assert parse_table_question("MSC sources used in the animal azoospermia models table").values_field == "source"
 
 
@@ -520,3 +521,14 @@ def test_studies_described_by_a_clause_or_a_group_are_table_questions(question, 
 def test_completed_vs_still_recruiting_sets_the_stages_against_each_other():
     query = parse_table_question("how many erectile dysfunction trials are completed vs still recruiting")
     assert query.values_field == "stage" and query.focus == ("Completed", "Recruiting")
+
+
+def test_cells_of_another_species_are_the_xenotransplants(tables):
+    _, result = ask(tables, "which in vivo studies used cells from a different species (xeno)?")
+    assert result.count == 3 and {row[1] for row in result.rows} == {"Xenotransplant"}
+
+
+def test_a_value_named_again_later_is_still_set_against_the_other():
+    query = parse_table_question("allo vs xeno transplantation in the animal studies — which is more common and what were "
+                                 "the xeno ones?")
+    assert query.values_field == "transplantation" and set(query.focus) == {"Allotransplant", "Xenotransplant"}

@@ -193,3 +193,25 @@ def test_words_of_the_cited_titles_are_never_corrected(references):
 def test_what_a_cited_first_author_found_is_a_look_up_of_their_work(references):
     assert read("what did Friedenstein find", [], references).references == (24,)
     assert read("what did the MSCs find in the testis", [], references).references == ()
+
+
+@pytest.mark.parametrize("question, term", [
+    ("what is azoospermia?", "azoospermia"),
+    ("whats NOA", "NOA"),
+    ("define exosomes", "exosomes"),
+    ("what does multipotent mean", "multipotent"),
+    ("what does SSF stand for?", "SSF"),
+    ("what is a Leydig cell", "Leydig cell"),
+    ("what is the success rate of TESE", ""),
+    ("what is the best source", ""),
+    ("what are the animal models used", ""),
+])
+def test_a_definition_question_names_its_term(question, term):
+    from reviewqa.understand import defined_term
+
+    assert defined_term(question) == term
+
+
+def test_a_paper_told_by_what_it_is_about_is_a_reference_search(references):
+    reading = read("the paper about urine stem cells and exosomes - authors?", [], references)
+    assert reading.intent == "reference" and reading.reference_search

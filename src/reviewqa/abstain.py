@@ -52,7 +52,11 @@ _PEOPLE_OUTCOMES = re.compile(r"\b(?:pregnan\w*|births?|babies|adverse|side effe
                               r"sperm (?:retrieval|count|recovery|appear\w*|return\w*)|ejaculate|efficacy)\b")
 # What a question about a registered trial, or about treated people, may ask that the review does not record.
 # The review's statements that human evidence is missing: what a declined question about outcomes in people is shown.
-_NO_HUMAN_EVIDENCE = re.compile(r"\bno (?:studies|study|clinical trials?)\b|\bnot been (?:published|reported|terminated)\b", re.IGNORECASE)
+NO_HUMAN_EVIDENCE = re.compile(r"\bno (?:studies|study|clinical trials?)\b|\bnot been (?:published|reported|terminated)\b", re.IGNORECASE)
+# Asking whether something exists or has been done ("is there any published human evidence…?"), and the statements
+# that answer it either way ("no studies have been published… except…").
+ASKS_EXISTENCE = re.compile(r"^(?:(?:is|are|was|were) there|(?:has|have) (?:any|anyone|anybody|there)|any\b)"
+                             r"|\b(?:has|have)\b(?: \w+){1,4} been (?:\w+ )?(?:proven|tested|tried|shown|used|done|published)", re.IGNORECASE)
 _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|success\w*|pregnan\w*|births?|babies|enrol\w*|"
                              r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"
                              r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
@@ -67,9 +71,11 @@ _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
 # A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").
 _MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|cut-?offs?|thresholds?|"
-                      r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l))\b")
-# A measured figure: a number with a unit of dose, concentration, time or a ratio ("7.6 IU/mL", "1:30", "1 day").
-_MEASURE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[µu]g|mg|ng|g|kg|m?l|mL|IU|U|m?mol|[µunm]M|°C|h|hours?|days?|weeks?|months?)\b"
+                      r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l)|costs?|costly|price[sd]?|pricing|expensive|cheap\w*"
+                      r"|afford\w*|fees?)\b")
+# A measured figure: a number with a unit of dose, concentration, time, money or a ratio ("7.6 IU/mL", "1:30", "1 day").
+_MEASURE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[µu]g|mg|ng|g|kg|m?l|mL|IU|U|m?mol|[µunm]M|°C|h|hours?|days?|weeks?|months?"
+                            r"|dollars?|euros?|USD|EUR)\b|[$€£]\s*\d"
                             r"|\b\d+\s*:\s*\d[\d,.]*", re.IGNORECASE)
 # Where a clause starts: the question's start, or after a full stop, question mark, comma, semicolon, colon or dash.
 _CLAUSE_START = re.compile(r"[.?!,;:—–]\s*|\s+-\s+")
@@ -212,15 +218,9 @@ def salient_words(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-# British spellings the review writes the American way ("fertilises" → fertilizes, "tumour" → tumor, "foetal" → fetal).
-_BRITISH = ((re.compile(r"is(e[sd]?|ing|ation|ations)$"), r"iz\1"), (re.compile(r"our(s?)$"), r"or\1"),
-            (re.compile(r"^(f|h|an|l|p)(o|a)e"), r"\1e"))
-
-
-def american(word: str) -> str:
-    for pattern, replacement in _BRITISH:
-        word = pattern.sub(replacement, word)
-    return word
+def asks_human_existence(lowered: str) -> bool:
+    """Whether a question asks if something has been done or shown in people ("has it been proven in actual men?")."""
+    return bool(ASKS_EXISTENCE.search(lowered) and _HUMAN_STUDY.search(lowered))
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -258,7 +258,7 @@ class Assessor:
 
     def _find_matches(self, word: str) -> set[str]:
         spelled = self._aliases.get(word) or self._aliases.get(word.removesuffix("s"), frozenset())  # "SSCs" as "SSC"
-        own = (set(_stems(word)) | set(_stems(american(word))) | spelled) & self.evidence.content_words
+        own = (set(_stems(word)) | set(_stems(lexical.american(word))) | spelled) & self.evidence.content_words
         if own:
             return own
         surfaces = self.evidence.content_surface_words
@@ -369,9 +369,11 @@ class Assessor:
                    _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
         if outcome:
             # No trial's results, and no treated person's outcome, are reported: "no studies have been published…".
-            statements = [s for s in self.evidence.sentences if _NO_HUMAN_EVIDENCE.search(s.text) and not s.gate]
+            statements = [s for s in self.evidence.sentences if NO_HUMAN_EVIDENCE.search(s.text) and not s.gate]
             closest = next(iter(self.evidence.score(query, statements, self.settings.lexical_weight)), best)
             return Coverage(False, missing, "outcome", closest, best_score, coverage, _phrase_at(lowered, outcome))
+        if asks_human_existence(lowered) and any(NO_HUMAN_EVIDENCE.search(s.sentence.text) for s in scored):
+            return result()  # "has it been proven in men?" is answered by "no studies have been published…"
         strong = best_score >= self.settings.strong_evidence
         if reading.intent in _SYNTHESIS:
             # Summaries, comparisons and limitations draw on whole sections, not on the best-ranked passages; a
@@ -389,6 +391,8 @@ class Assessor:
             if asks_quantity(reading.text) and not any(gives_figure_for(reading.text, s.text) for s in self._about(subject)):
                 return result("quantity")
             return result()
+        if reading.defines and self.evidence.definitions(reading.defines):
+            return result()  # "what does multipotent mean?": the review says what it is, however few words it shares
         if best is None or best_score < self.settings.min_evidence:
             return result("evidence")
         if many_missing and not strong:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from . import lexical, tableanswer
-from .abstain import Coverage, asks_quantity, has_figure, salient_words
+from .abstain import ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_human_existence, asks_quantity, has_figure, salient_words
 from .config import AnswerSettings
 from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, section_gate
 from .records import Reference, TableRow
@@ -44,6 +44,10 @@ _LIST_OPENER = re.compile(r"\(1\)")
 _GAP_CUES = re.compile(
     r"\b(?:lack|no (?:studies|study|clinical trial|long-term)|not (?:easy|been|fully|responding)|needs? (?:more|evaluation)"
     r"|difficult|unclear|unknown|limited|concern|challenge|however|only (?:ways?|choice)|has remained)\w*", re.IGNORECASE)
+# The review's own statements of what the evidence lacks: the gaps themselves, not merely words of doubt.
+_GAP_STATEMENTS = re.compile(r"\b(?:lack of|no (?:studies|study|clinical trials?)|not been (?:published|reported|terminated)"
+                             r"|needs? more|is not easy|difficult to|remains? unclear|(?:is|are) unknown|further (?:studies|research))\b",
+                             re.IGNORECASE)
 _RISK_CUES = re.compile(r"\b(?:risks?|tumor\w*|tumour\w*|fibrosis|proinflammatory|traumatic|complications?|side effects?"
                         r"|concern|decrease with age|negative effects?|contamination|serious)\b", re.IGNORECASE)
 _ADVANTAGE_CUES = re.compile(r"\b(?:advantages?|easier|safer|promising|popular|preferable|ideal|low immunogenicity|free from"
@@ -56,10 +60,6 @@ _ASKS_WHEN = re.compile(r"^when\b|\bwhen (?:was|were|did|is|are)\b|\bwhat year\b
 _GIVES_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b"
                          r"|\bmost (?:effective|efficient|suitable|promising)\b|\b(?:superior|optimal|ideal)\b", re.IGNORECASE)
-# Asking whether something exists or has been done ("is there any published human evidence…?"), and the statements
-# that answer it either way ("no studies have been published… except…").
-_ASKS_EXISTENCE = re.compile(r"^(?:(?:is|are|was|were) there|(?:has|have) (?:any|anyone|anybody|there)|any\b)"
-                             r"|\b(?:has|have)\b(?: \w+){1,4} been (?:\w+ )?(?:proven|tested|tried|shown|used|done|published)", re.IGNORECASE)
 _TELLS_EXISTENCE = re.compile(r"\bno (?:studies|study|clinical trials?|trials?|reports?)\b|\bnot been (?:published|reported|terminated)"
                               r"|\bhave been (?:published|reported|recorded|completed)\b|\bexcept\b", re.IGNORECASE)
 # What marks a sentence as a comparison ("AT-MSCs are easier and safer to obtain than BM-MSCs").
@@ -200,7 +200,7 @@ def _rows_of(evidence: Evidence, sentences: Sequence[Sentence]) -> tuple[TableRe
 
 def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings,
             limit: int | None = None, margin: float | None = None, leading: Sequence[ScoredSentence] = (),
-            topic: frozenset[str] = frozenset()) -> list[Sentence]:
+            topic: frozenset[str] = frozenset(), explaining: bool = False) -> list[Sentence]:
     """The best sentence (or the `leading` ones), then those close to the best (within `margin`, the fact margin by
     default) that add something new on the question's `topic` (a sentence after the first must use one of its words,
     when it has any), within the length budget; each brings the neighbours it needs to be read (see _with_context)."""
@@ -209,6 +209,9 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
     limit = max(limit or settings.max_sentences, len(leading))
     margin = settings.extra_margin if margin is None else margin
     best = candidates[0].score
+    # For a how or why question, a list is quoted whole when its opening clause is itself close to the best sentence
+    # ("Several possible mechanisms of testicular function restoration…" for "how do MSCs restore the testis?").
+    relevant = frozenset(c.sentence.text for c in candidates if c.score >= best - margin) if explaining else frozenset()
     chosen: list[Sentence] = []
     length = 0
     for item in [*leading, *candidates]:
@@ -222,7 +225,7 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
         # whole). Rows of a table read alike but each is its own fact.
         if not _is_row(evidence, sentence) and chosen and _novelty(sentence, chosen, evidence) < settings.min_novelty:
             continue
-        context = _with_context(sentence, evidence)
+        context = _with_context(sentence, evidence, explaining, relevant)
         if not context:
             continue  # cannot be read on its own (a list item whose opening clause is in another passage)
         group = [s for s in context if s not in chosen]
@@ -242,9 +245,12 @@ _DEFINES = re.compile(r"\(([A-Z][A-Za-z-]{1,9}?)s?\)")
 _TAKEN_UP_WITHIN = 4  # words at the start of the next sentence that may take the term up
 
 
-def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
+def _with_context(sentence: Sentence, evidence: Evidence, explaining: bool = False,
+                  relevant: frozenset[str] = frozenset()) -> list[Sentence]:
     """The sentence with the neighbours it needs to be read: what a conclusion or a "These…" leans on; the conclusion
-    or elaboration right after it; and, for a clause of a numbered list, the clause that opens the list."""
+    or elaboration right after it; and, for a clause of a numbered list, the clause that opens the list. For a how or
+    why question (`explaining`), the reasoning to its end, and the whole list when its opening is `relevant` too
+    ("how do MSCs restore the testis?" is answered by the list of mechanisms, not by one)."""
     siblings = evidence.by_chunk[sentence.chunk]
     if _LIST_ITEM.search(sentence.text) or (sentence.text.endswith(";") and sentence.number + 1 < len(siblings)
                                             and _LIST_ITEM.match(siblings[sentence.number + 1].text)):
@@ -253,9 +259,12 @@ def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
             start -= 1
         if not _LIST_OPENER.search(siblings[start].text):
             opening = _opening_before(evidence.index.chunks[sentence.chunk], sentence.chunk, evidence)
-            return [opening, sentence] if opening else []  # the list began in an earlier passage: find its opening there
+            if opening is None:
+                return []  # the list began in an earlier passage and its opening is not found there
+            return _list_from(opening, evidence) if opening.text in relevant else [opening, sentence]
         # The list's opening clause brings the whole list; one of its items, the opening clause (what the list is of).
-        return _list_from(siblings[start], evidence) if sentence.number == start else [siblings[start], sentence]
+        opening = siblings[start]
+        return _list_from(opening, evidence) if opening.text in relevant or sentence.number == start else [opening, sentence]
     group = [sentence]
     if _LEANS_ON_PREVIOUS.match(sentence.text) and (sentence.number == 0 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number - 1].text)):
         return []  # what it leans on is in another passage, or leans on something further back
@@ -264,6 +273,11 @@ def _with_context(sentence: Sentence, evidence: Evidence) -> list[Sentence]:
     if sentence.number + 1 < len(siblings) and (_CONCLUDES.match(siblings[sentence.number + 1].text)
                                                 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
         group.append(siblings[sentence.number + 1])
+        # A conclusion drawn from that conclusion ("As a result, … 13.4%." "Therefore, considering this low success
+        # rate…") is where the reasoning ends.
+        following = _next_sentence(group[-1], evidence) if explaining else None
+        if following is not None and _CONCLUDES.match(following.text):
+            group.append(following)
     else:
         # "…which he later called stromal-vascular fraction (SSF)." + "The SSF is heterogeneous and includes…":
         # a term the sentence introduces, taken up at once by the next, is what the next one tells about.
@@ -359,9 +373,12 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
     registries = {word for word in re.findall(r"[a-z]+", lowered) if word in evidence.identifier_prefixes}
     if registries:
         cues.append((re.compile(rf"\b(?:{'|'.join(sorted(registries))})\d{{4,}}", re.IGNORECASE).search, settings.judgement_bonus))
-    for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (_ASKS_EXISTENCE, _TELLS_EXISTENCE)):
+    for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (ASKS_EXISTENCE, _TELLS_EXISTENCE)):
         if asks.search(lowered):
             cues.append((answers.search, settings.figure_bonus))
+    if asks_human_existence(lowered):
+        # "has it been proven in men?": the review's statement that no human study is published answers it.
+        cues.append((NO_HUMAN_EVIDENCE.search, settings.judgement_bonus))
     cues += _aim_cues(lowered, settings)
     for excluded in _BESIDES.finditer(lowered):
         # "which cell types besides germ cells?": what is set aside is not the answer.
@@ -405,12 +422,23 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
         if lead is not None:
             leading.append(lead)
     candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings))
+    definitions = _definitions(query, evidence, settings) if query.reading.defines else []
+    if definitions:
+        # What the term is, in the review's words, and nothing else: one or two sentences.
+        return _prose_and_rows(_select(definitions, evidence, settings, limit=settings.definition_sentences),
+                               evidence, settings)
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
     if candidates and not _is_row(evidence, candidates[0].sentence):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
     margin = settings.explanation_margin if query.reading.explanation else None
-    return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=topic),
-                           evidence, settings)
+    return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=topic,
+                                   explaining=query.reading.explanation), evidence, settings)
+
+
+def _definitions(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:
+    """For "what is X?": the review's sentences stating what X is, wherever they are, scored against the question."""
+    return _favoured(evidence.score(query, evidence.definitions(query.reading.defines), settings.lexical_weight),
+                     _aim_cues(query.reading.text.lower(), settings))
 
 
 # Words of the field too general to say what a question is about.
@@ -546,6 +574,8 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         # "what gaps…?", "why couldn't they rank…?" are answered by what is missing; risks only when they are asked.
         cues = _LIMITATION_CUES if _ASKS_RISK.search(query.reading.text.lower()) else _GAP_CUES
         pool = _cue_candidates(query, evidence, cues, settings)
+        if cues is _GAP_CUES:
+            pool = _favouring(pool, _GAP_STATEMENTS.search, settings.judgement_bonus)
         # "the biggest gap in the human evidence": the gaps of that strand of the review first.
         sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
         pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
@@ -558,6 +588,20 @@ def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str],
     pool = [s for s in evidence.quotable(positions, query.reading.asks_sections)
             if not _LIST_ITEM.match(s.text) and (not s.text.endswith(";") or _LIST_OPENER.search(s.text))]
     return evidence.score(query, pool, settings.lexical_weight)
+
+
+def _abbreviations(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    """"What does SSF stand for?": the entries of the review's list of abbreviations that the question names, and the
+    sentence introducing the term; not the whole list."""
+    named = [abbreviation for abbreviation in evidence.abbreviations
+             if re.search(rf"(?<![\w-]){re.escape(abbreviation)}s?(?![\w-])", query.reading.question)]
+    if not named:
+        return []
+    section = next(chunk for chunk in evidence.index.chunks if asked_as(chunk) == "Abbreviations")
+    entries = tuple(Quote(f"{abbreviation}: {evidence.abbreviations[abbreviation]}", (), section.id, section.section)
+                    for abbreviation in named)
+    introduced = [s for abbreviation in named for s in evidence.definitions(abbreviation)][: settings.definition_sentences]
+    return [Prose(entries)] + ([Prose(tuple(_quote(evidence, s) for s in introduced))] if introduced else [])
 
 
 def _section(sentence: Sentence, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
@@ -865,7 +909,7 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
         blocks = _compare(query, candidates, evidence, settings)
     elif candidates and asked_as(evidence.index.chunks[candidates[0].sentence.chunk]) in reading.asks_sections \
             and section_gate(evidence.index.chunks[candidates[0].sentence.chunk]) == ADMIN:
-        blocks = _section(candidates[0].sentence, evidence, settings)
+        blocks = _abbreviations(query, evidence, settings) or _section(candidates[0].sentence, evidence, settings)
     else:
         blocks = _fact(query, candidates, evidence, settings)
     if not blocks:

@@ -111,6 +111,9 @@ class AnswerSettings(_Group):
         0.3, ge=0, description="Added to the score of a sentence recommending something on the question's topic when the "
                                "question asks for the review's judgement (best, recommend, choose), and of a sentence "
                                "giving a code of the registry a question names (IRCT, NCT).")
+    definition_sentences: int = Field(
+        2, ge=1, description="Most sentences quoted when a question asks what a term is and the review states it "
+                             "(\"NOA … manifests as the absence of spermatozoa…\").")
     figure_sentences: int = Field(
         2, ge=1, description="Sentences using most of a quantity question's words, one of which must give a figure.")
     unasked_methods_penalty: float = Field(

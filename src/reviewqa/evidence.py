@@ -47,6 +47,18 @@ def unasked_admin(chunk: Chunk, asked: frozenset[str]) -> bool:
     return section_gate(chunk) == ADMIN and asked_as(chunk) not in asked
 
 
+# What states what a thing is ("NOA … manifests as the absence of spermatozoa", "The MSCs are multipotent … cells").
+_DEFINES_TERM = re.compile(r"\b(?:is|are) (?:an?|the|one|multipotent|pluripotent|unipotent|totipotent)\b|\b(?:manifests? as|"
+                           r"(?:is|are) (?:defined|classified|divided|considered) (?:as|by|into)|refers? to|means?|"
+                           r"(?:is|are) (?:characteri[sz]ed by|known as|called|made (?:up )?of)|consists? of)\b")
+# The term is the subject when it opens the sentence or comes right before what says what it is ("Non-obstructive
+# azoospermia (NOA) is a…"), not when it ends a clause before it ("…10% of infertility cases and manifests as…").
+_SUBJECT_WORDS = 4
+_SUBJECT_LAST_WORDS = 2
+# Words of the field too general to name a term on their own ("what are MSCs?" names MSCs by them all).
+_GENERAL_TERM_WORDS = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell cells"))
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A unit an answer may quote: a sentence of prose or of an abstract, or a whole table row."""
@@ -102,6 +114,7 @@ class Evidence:
         # Smoothed inverse document frequency over sentences: rare words weigh more in word overlap.
         self.idf = {word: math.log(1 + total / count) for word, count in document_frequency.items()}
         self._default_idf = math.log(1 + total)
+        self._definitions: dict[str, list[Sentence]] = {}
 
     @cached_property
     def citing(self) -> dict[int, list[int]]:
@@ -221,6 +234,29 @@ class Evidence:
             scored.append(replace(item, score=item.score + bonus - penalty))
         scored.sort(key=lambda item: -item.score)
         return scored
+
+    def definitions(self, term: str) -> list[Sentence]:
+        """The review's sentences stating what `term` is: its words (abbreviations spelled out) are the subject of "is
+        a…", "manifests as…", "is defined by…", or, for an abbreviation, the sentence introducing it. A sentence merely
+        using the term ("These indicators … determine the type of azoospermia") says nothing of what it is."""
+        if term not in self._definitions:
+            stems = set(lexical.tokenize(spelled_out(term, self.abbreviations)))
+            specific = stems - _GENERAL_TERM_WORDS or stems
+
+            # An abbreviation is defined where it is introduced: "testicular sperm extraction (TESE)".
+            introduced = [f"({part})" for part in re.split(r"[\s/-]+", term) if part and part.rstrip("s").isupper()]
+
+            def defines(sentence: Sentence) -> bool:
+                if introduced and all(marker in sentence.text for marker in introduced):
+                    return True
+                match = _DEFINES_TERM.search(sentence.text)
+                subject = sentence.text[: match.start()].split() if match else []
+                ends = " ".join(subject[:_SUBJECT_WORDS] + subject[-_SUBJECT_LAST_WORDS:])
+                return bool(subject) and specific <= set(lexical.tokenize(spelled_out(ends, self.abbreviations)))
+
+            self._definitions[term] = [s for s in self.sentences if not s.gate and self.index.chunks[s.chunk].kind == "prose"
+                                       and defines(s)]
+        return self._definitions[term]
 
     def quotable(self, positions: Iterable[int], asked: frozenset[str]) -> list[Sentence]:
         """Sentences of these passages an answer may quote: administrative text only when the question asks for it by name."""

@@ -21,10 +21,20 @@ _CODE_PREFIX = re.compile(r"^([a-z]{2,6})\d{4,}")
 # Plurals the stemmer leaves alone.
 _IRREGULAR = {"mice": "mouse", "testes": "testis", "testicles": "testis", "testicle": "testis", "men": "man", "women": "woman", "foetal": "fetal", "foetus": "fetus"}
 _VOWELS = set("aeiouy")
+# British spellings, written the American way the review writes them ("fertilises" → fertilizes, "tumour" → tumor,
+# "foetal" → fetal, "haematopoietic" → hematopoietic); short words are left alone ("four", "rise", "poem").
+_BRITISH = ((re.compile(r"(?<=\w{3})is(e[sd]?|ing|ation|ations)$"), r"iz\1"), (re.compile(r"(?<=\w{3})our(s?)$"), r"or\1"),
+            (re.compile(r"^(f|h|an|p)(o|a)e(?=\w{3})"), r"\1e"))
+
+
+def american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def _normalise(word: str) -> str:
-    word = _IRREGULAR.get(word, word)
+    word = american(_IRREGULAR.get(word, word))
     # Acronym plurals: MSCs → msc, BM-MSCs → bm-msc (no vowel before the s).
     if len(word) > 2 and word.endswith("s") and not _VOWELS & set(word[:-1].split("-")[-1]):
         word = word[:-1]

@@ -199,7 +199,8 @@ _VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|few
 _NOUN_AT_END = re.compile(r"(?:^|[-–—:,]\s*|\bwhich\s+)(?P<noun>" + _NOUN_GROUPS + r")\s*[?.!]*\s*$")
 _GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b")
 # "How were the animals made azoospermic?", "how was azoospermia induced?": the modelling methods.
-_HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:made|rendered|become|became|induced|created|caused)\s+(?:\w+\s+)?(?:azoosperm\w*|infertil\w*|sterile)"
+_HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:make|makes|making|made|render\w*|become|became|induc\w*|creat\w*|caus\w*)\s+(?:\w+\s+){0,2}"
+                           r"(?:azoosperm\w*|infertil\w*|sterile)"
                            r"|\bhow (?:was|were|is|are) (?:azoospermia|infertility)\s+(?:\w+\s+)?(?:induced|created|caused|modell?ed)\b"
                            # "do the rats have natural infertility or is it induced?"
                            r"|\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b.*\binduced\b|\binduced\b.*\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b")
@@ -327,8 +328,13 @@ def _joined_by_and(text: str, mentions: Sequence[Mention]) -> bool:
 
 def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
     """Mentions of one field set against each other: "female vs male", or "autologous or allogeneic" in a
-    question that compares ("compare…", "breakdown…")."""
-    gaps = [text[a.end:b.start].lower() for a, b in zip(mentions, mentions[1:])]
+    question that compares ("compare…", "breakdown…"). A value named again later ("allo vs xeno … what were the xeno
+    ones?") is set against nothing new."""
+    first: list[Mention] = []
+    for mention in mentions:
+        if not any(set(mention.labels) <= set(earlier.labels) for earlier in first):
+            first.append(mention)
+    gaps = [text[a.end:b.start].lower() for a, b in zip(first, first[1:])]
     pattern = _VERSUS_WITH_CUE if compare else _VERSUS
     return bool(gaps) and all(pattern.match(gap) for gap in gaps)
 

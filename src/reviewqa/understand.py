@@ -57,6 +57,8 @@ _REFERENCE_SEARCH = re.compile(
     r"dois?|bibliograph\w*)\b|\b(?:which|what) (?:paper|study|article|publication|group|team)\b"
     # "the urine derived stem cell paper": a cited work told by what it is about
     r"|\bthe (?:(?!(?:this|systematic|present|whole|of|the|in|for|on|to|a|an|review)\b)[\w-]+ ){1,6}?(?:paper|article|publication)\b"
+    # "the paper about urine stem cells", "the study on guinea pigs": a cited work told by what it is about
+    r"|\bthe (?:paper|article|publication|study) (?:about|on|with|using|that|where|describing)\b"
     # "who showed that…": the work that did
     r"|\bwho (?:first )?(?:showed|shown|reported|found|demonstrated|described|proved|discovered|noted|observed|published"
     r"|studied|tested|compared|transplanted|injected|used|did)\b")
@@ -88,7 +90,10 @@ _SUMMARY = re.compile(
 _PROCEDURE = re.compile(
     r"\b(?:walk (?:me )?through|step[- ]by[- ]step|steps|procedures?|process of|how to"
     r"|how (?:is|are|was|were|do you|does one) (?:\w+ ){0,3}?(?:harvested|isolated|collected|obtained|prepared|processed|diagnosed|performed|done)"
-    r"|how (?:\w+ ){1,3}?(?:is|are|was|were) (?:harvested|isolated|collected|obtained|prepared|processed))\b")
+    r"|how (?:\w+ ){1,3}?(?:is|are|was|were) (?:harvested|isolated|collected|obtained|prepared|processed)"
+    # "how do they get the stem cells out of belly fat?": someone's way of doing it
+    r"|how (?:do|does|did|can|would) (?:they|you|doctors|surgeons|scientists|researchers|labs?|one|we) (?:\w+ )?"
+    r"(?:get|extract|isolate|separate|harvest|collect|obtain|process|prepare|pull|take))\b")
 _COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|differ(?:ence|ences|ent|s)?\b|better|worse"
                       r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|as (?:good|effective|useful) as|contrast)\b"
                       # "which is safer, bone marrow or fat?", "which gives more cells: X or Y?"
@@ -199,6 +204,7 @@ class Reading:
     procedure: bool = False  # asked step by step ("walk me through…"): told from the one passage that describes it
     parts: tuple[str, ...] = ()  # the questions a compound question asks ("… and how often is no cause found?")
     explanation: bool = False  # asks how or why: answered in a few sentences rather than one
+    defines: str = ""  # the term a definition question asks about ("what is azoospermia?" → "azoospermia")
     asks_sections: frozenset[str] = frozenset()  # administrative or methods sections asked about by name
 
     @property
@@ -220,6 +226,34 @@ class Query:
 # Asking how or why something happens (not "how many", "how much", "how long"): an explanation.
 _EXPLANATION = re.compile(r"^(?:how (?!many|much|long|often|old|soon)|why\b)|\b(?:explain|describe|mechanisms?|in what way)\b",
                           re.IGNORECASE)
+
+# Asking what a term is: "what is azoospermia?", "define exosomes", "what does multipotent mean?". The term is a
+# few words naming a thing, not a question about it ("what is the success rate of TESE?" asks for a figure).
+_DEFINITION = re.compile(
+    r"^(?:(?:so|ok|okay|and|but|sorry|hi|hey|quick question)[,:]?\s+)?(?:"
+    r"(?:what|wat|wht)(?:'s|s| is| are| r| exactly is| exactly are)\s+(?:an?\s+|the\s+)?(?P<what>[^?]+?)"
+    r"|(?:define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+)?(?P<define>[^?]+?)(?:\s+(?:is|are|means?))?"
+    r"|what (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for))"
+    r"(?:,?\s+(?:exactly|again|actually|anyway))?\s*[?.!]*\s*$", re.IGNORECASE)
+_DEFINED_TERM_WORDS = 3
+# Words that make "what is the X" a question about something rather than the name of a thing.
+_NOT_A_TERM = re.compile(r"\b(?:of|for|in|on|with|between|by|from|about|to|this|that|it|they|their|its|these|those|best|main"
+                         r"|most|difference|role|aim|purpose|point|reason|cause|causes|rate|number|chance|chances|result"
+                         r"|results|outcome|status|stage|phase|source|sources|evidence|conclusion|take|problem|story|deal"
+                         r"|used|done|known|found|tested|tried|involved|available|needed)\b",
+                         re.IGNORECASE)
+
+
+def defined_term(question: str) -> str:
+    """The term a definition question asks about, or ""."""
+    match = _DEFINITION.match(question.strip())
+    if match is None:
+        return ""
+    term = next(group for group in match.groups() if group).strip(" '\"")
+    if len(term.split()) > _DEFINED_TERM_WORDS or _NOT_A_TERM.search(term):
+        return ""
+    return term
+
 
 # Where a compound question joins its parts: "… and how often…", "…? list the…".
 _PART_JOIN = re.compile(r"\?\s+(?=\w)|\s+and\s+(?=(?:how|what|which|where|why|when|who|whom|is|are|was|were|does|do|did|can)\b)",
@@ -298,7 +332,8 @@ def asked_sections(text: str) -> frozenset[str]:
 _BETWEEN = re.compile(r"\b(?:differ\w*\s+between|compar\w*|distinguish\w*(?:\s+between)?)\s+(.+?)\s+(?:and|with|to|from)\s+(.+)"
                       r"|\b(?:is|are|was|were)\s+(.+?)\s+(?:better|worse|safer|more \w+|less \w+)\s+than\s+(.+)", re.IGNORECASE)
 # Where a compared side's words stop: "…vs Y in rats", "…vs Y, which is better?"
-_SIDE_END = re.compile(r"(?:\s+(?:in|for|as|when|regarding|which|what|who|how|is|are)\b|\s*[,;:?—(]).*$", re.IGNORECASE | re.DOTALL)
+_SIDE_END = re.compile(r"(?:\s+(?:in|for|as|when|regarding|which|what|who|how|is|are)\b|\s*[,;:?—(]|\s+[-–]\s).*$",
+                       re.IGNORECASE | re.DOTALL)
 
 
 def _sides(text: str) -> tuple[str, ...]:
@@ -311,7 +346,7 @@ def _sides(text: str) -> tuple[str, ...]:
     split = [side for side in between.groups() if side] if between else re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
     if len(split) == 2:
         left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", split[0], flags=re.IGNORECASE).strip(" ?.,")
-        right = _SIDE_END.sub("", split[1]).strip(" ?.,")
+        right = _SIDE_END.sub("", split[1]).strip(" ?.,-–")
         if left and right:
             return (left, right)
     return named
@@ -408,4 +443,5 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         if len(sides) >= 2:
             return Reading(typed, text, "compare", sides=sides, asks_sections=asks)
     return Reading(typed, text, "fact", asks_sections=asks, parts=question_parts(question),
-                   explanation=bool(_EXPLANATION.search(question)), strands=_strands(text))
+                   explanation=bool(_EXPLANATION.search(question)), strands=_strands(text),
+                   defines=defined_term(question) if text == question else "")

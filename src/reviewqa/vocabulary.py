@@ -47,7 +47,7 @@ versus than then now today currently recent recently latest year years time time
 can't don't won't isn't aren't doesn't didn't wasn't weren't haven't hasn't couldn't wouldn't shouldn't cannot
 according regarding concerning respect related problem problems issue issues trouble troubles wrong pls plz please thx thanks tldr nutshell always never possible possibly sometimes around anyway
 cant dont wont isnt arent doesnt didnt wasnt werent havent hasnt couldnt wouldnt shouldnt
-walk through step steps
+walk through step steps bother bothering exist exists existing worth
 you your yours yourself me my mine myself we us our ours he him his she her hers someone somebody
 """.split())
 # Everyday or variant words → the review's own terms (added to the lexical query).
@@ -80,6 +80,12 @@ SYNONYMS: dict[str, str] = {
     "risks": "risk safety tumorigenicity",
     "safety": "risk tumorigenicity",
     "discovered": "first described",
+    "precursor": "progenitor",
+    "precursors": "progenitors",
+    "in a dish": "in vitro",
+    "petri dish": "in vitro",
+    "in the lab": "in vitro",
+    "lab-grown": "in vitro",
     "turn into": "differentiate into",
     "turns into": "differentiate into",
     "become": "differentiate into",
@@ -313,9 +319,11 @@ VOCABULARY: tuple[Term, ...] = tuple(
         ("TGF-β1", ("TGF- β 1", "TGF β 1", "TGFβ1"), ("TGF-beta1", "TGF-beta 1", "TGF-b1", "TGF beta")),
     ])
     + _terms("transplantation", [
-        ("Allotransplant", (), ("allogeneic", "allogenic", "allotransplantation", "allograft", "allogeneic transplant", "allo")),
+        ("Allotransplant", (), ("allogeneic", "allogenic", "allotransplantation", "allograft", "allogeneic transplant", "allo",
+                                 "same species")),
         ("Autotransplant", (), ("autologous", "autotransplantation", "autograft", "auto")),
-        ("Xenotransplant", (), ("xenogeneic", "xenogenic", "xenotransplantation", "xenograft")),
+        ("Xenotransplant", (), ("xenogeneic", "xenogenic", "xenotransplantation", "xenograft", "xeno", "cross-species",
+                                 "another species", "a different species", "other species")),
     ])
     + _terms("therapeutic", [
         ("Cell", (), ("whole cells", "whole-cell")),
