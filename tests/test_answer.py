@@ -235,3 +235,37 @@ def test_a_price_is_a_figure_the_review_does_not_give(assistant):
 def test_why_bother_follows_the_reasoning_to_its_conclusion(assistant):
     text = to_markdown(assistant.ask("why bother with stem cells if TESE-ICSI exists"))
     assert "13.4%" in text and "Therefore, considering this low success rate" in text and "Friedenstein" not in text
+
+
+def test_a_definition_quotes_the_reviews_first_few_definitions_however_worded(assistant):
+    text = to_markdown(assistant.ask("whats non obstructive azoospermia"))
+    assert "reproductive disease" in text and "manifests as the absence of spermatozoa" in text
+
+
+def test_chat_abbreviations_are_not_topics_the_review_lacks(assistant):
+    text = to_markdown(assistant.ask("tell me abt NCT02641769"))
+    assert "does not discuss" not in text and "Jordan" in text
+
+
+def test_how_many_ways_is_answered_by_the_numbered_list_that_counts_them(assistant):
+    answer = assistant.ask("how many different ways have ppl used to turn MSCs into male germ cells in the lab")
+    assert answer.covered and "(7) gene over-expression" in _first_quote(answer)
+
+
+def test_which_of_them_are_done_puts_the_completed_rows_first(assistant):
+    turns = assistant.conversation(["which trials are in Jordan?"])
+    answer = assistant.ask("are any of them done yet?", turns)
+    assert "Completed 2 of 4" in to_markdown(answer) and answer.table.rows[0][7] == "Completed"
+
+
+def test_a_summary_line_per_strand_tells_what_its_studies_found(assistant):
+    lines = [quote for block in assistant.ask("give me the gist of this paper in a few lines pls").blocks
+             if isinstance(block, Prose) for quote in block.quotes]
+    in_vitro = next(quote.text for quote in lines if quote.label == "In vitro")
+    assert "It is likely" not in in_vitro and re.search(r"differentiat", in_vitro)
+
+
+def test_a_compared_side_the_review_names_only_by_a_longer_word_is_not_covered(assistant):
+    answer = assistant.ask("micro-TESE vs conventional TESE sperm retrieval rate - which is higher?")
+    assert not answer.covered
+    assert assistant.ask("obstructive or non obstructive azoospermia which one is better to have").reading.intent == "compare"

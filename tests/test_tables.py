@@ -532,3 +532,8 @@ def test_a_value_named_again_later_is_still_set_against_the_other():
     query = parse_table_question("allo vs xeno transplantation in the animal studies — which is more common and what were "
                                  "the xeno ones?")
     assert query.values_field == "transplantation" and set(query.focus) == {"Allotransplant", "Xenotransplant"}
+
+
+def test_a_finished_trial_is_completed():
+    query = parse_table_question("are any of them done yet?", parse_table_question("which trials are in Jordan?"))
+    assert query.values_field == "stage" and query.focus == ("Completed",)

@@ -37,7 +37,7 @@ from typing import Sequence
 
 from . import lexical
 from .config import AnswerSettings
-from .evidence import Evidence, ScoredSentence, asked_as
+from .evidence import FIELD_SUBJECT_WORDS, Evidence, ScoredSentence, asked_as
 from .records import CITATION_RE
 from .retrieve import Hit
 from .understand import METHODS_SECTIONS, Query
@@ -126,6 +126,11 @@ def asks_quantity(text: str) -> bool:
     return bool(_MEASURE.search(lowered)) or any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(lowered))
 
 
+def asks_count(text: str) -> bool:
+    """The question asks how many of some things there are ("how many ways…", "the number of trials…")."""
+    return bool(_HOW_MANY.search(text.lower()))
+
+
 def has_figure(text: str) -> bool:
     """A number standing for a quantity, not a citation marker, a list marker "(2)" or the digits of a name (CD34)."""
     return bool(_NUMBER.search(_numbers_of(text)))
@@ -155,12 +160,20 @@ def gives_figure_for(question: str, text: str) -> bool:
         if not things:
             return has_figure(text)
     words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _numbers_of(text))
-    if _LIST_MARKER.search(text) and things & set(lexical.tokenize(text)):
-        return True  # "Several possible mechanisms … (1) … (9)": the list counts them
+    opening = text.split("(1)")[0] if "(1)" in text else ""
+    if opening and (things - FIELD_SUBJECT_WORDS) & set(lexical.tokenize(opening)):
+        return True  # "Several possible mechanisms … (1) … (9)": a list of those things counts them
     for i, word in enumerate(words):
         if _NUMBER.fullmatch(word.strip("()")) and things & set(lexical.tokenize(" ".join(words[i + 1:i + 1 + _COUNTED_WITHIN]))):
             return True
     return False
+
+
+def counting_lists(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:
+    """For "how many X…?": the review's numbered lists closest to the question, each counting what it lists."""
+    if not asks_count(query.reading.text):
+        return []
+    return evidence.score(query, evidence.numbered_lists, settings.lexical_weight)[: settings.figure_sentences]
 
 
 def _distinct_words(sides: Sequence[str]) -> list[list[str]]:
@@ -256,11 +269,16 @@ class Assessor:
             self._matches[word] = frozenset(self._find_matches(word))
         return self._matches[word]
 
-    def _find_matches(self, word: str) -> set[str]:
+    def uses(self, word: str) -> bool:
+        """The review uses the word itself or a term users mean by it, not merely a longer word it begins
+        ("micro" of microsurgical) or one it is a slip of."""
         spelled = self._aliases.get(word) or self._aliases.get(word.removesuffix("s"), frozenset())  # "SSCs" as "SSC"
-        own = (set(_stems(word)) | set(_stems(lexical.american(word))) | spelled) & self.evidence.content_words
-        if own:
-            return own
+        return bool((set(_stems(word)) | set(_stems(lexical.american(word))) | spelled) & self.evidence.content_words)
+
+    def _find_matches(self, word: str) -> set[str]:
+        if self.uses(word):
+            spelled = self._aliases.get(word) or self._aliases.get(word.removesuffix("s"), frozenset())
+            return (set(_stems(word)) | set(_stems(lexical.american(word))) | spelled) & self.evidence.content_words
         surfaces = self.evidence.content_surface_words
         found = set()
         if len(word) >= _PART_MIN:
@@ -378,7 +396,9 @@ class Assessor:
         if reading.intent in _SYNTHESIS:
             # Summaries, comparisons and limitations draw on whole sections, not on the best-ranked passages; a
             # comparison needs each side it compares ("micro-TESE versus conventional TESE").
-            absent = [side for side in _distinct_words(reading.sides) if side and set(side) <= set(missing)]
+            # A side is absent when the review uses none of the words telling it apart ("micro-TESE" is not
+            # microsurgical TESE's "micro…" by a prefix).
+            absent = [side for side in _distinct_words(reading.sides) if side and not any(self.uses(w) for w in side)]
             if absent or (many_missing and not strong):
                 return result("vocabulary", tuple(w for side in absent for w in side) or missing)
             return result()
@@ -404,7 +424,8 @@ class Assessor:
             topic = {stem for word in known for stem in self.matches(word)}
             prose = [s for s in scored if self.evidence.index.chunks[s.sentence.chunk].kind != "table_row"]
             on_topic = sorted(prose, key=lambda s: (-self.evidence.overlap(topic, s.sentence.words), -s.score))
-            looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences]
+            looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences] \
+                + counting_lists(query, self.evidence, self.settings)
             if not any(gives_figure_for(reading.text, s.sentence.text) for s in looked_at):
                 return result("quantity")
         return result()

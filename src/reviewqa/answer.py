@@ -16,12 +16,14 @@ own sentences, one cited line per strand or side. Nothing is quoted from adminis
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from . import lexical, tableanswer
-from .abstain import ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_human_existence, asks_quantity, has_figure, salient_words
+from .abstain import (ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_count, asks_human_existence, asks_quantity, counting_lists,
+                      gives_figure_for, has_figure, salient_words)
 from .config import AnswerSettings
 from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, section_gate
 from .records import Reference, TableRow
@@ -33,10 +35,11 @@ from .vocabulary import FIELD_ABBREVIATIONS, expand_query
 # A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
 # sentence brings the conclusion that follows it, and a quoted conclusion brings what it concludes from.
 _CONCLUDES = re.compile(r"^(?:As a result|Therefore|Thus|Hence|Consequently|Accordingly)\b")
-# A sentence opening like this leans on the one before ("These cells survive…"): quoted, it brings it along; and
+# A sentence opening like this leans on the one before ("These cells survive…", "For this purpose…"): quoted, it brings it along; and
 # quoted, a sentence brings such a follower when it elaborates it ("These advantages include…", "He … proved").
 # ("It" is left out: "It is likely that…" leans on nothing; and so does "This systematic review…", the review itself.)
-_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This(?! (?:systematic )?(?:review|paper|article)\b)|They|Such|He|She)\b")
+_LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This(?! (?:systematic )?(?:review|paper|article)\b)|They|Such|He|She|For this purpose"
+                                r"|To this end)\b")
 # A clause of a numbered list cut at its semicolons ("(2) MSCs can reduce…;"): the list is quoted as a whole.
 _LIST_ITEM = re.compile(r"^(?:and |or )?\(\d{1,2}\)")
 _LIST_OPENER = re.compile(r"\(1\)")
@@ -228,7 +231,12 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
         context = _with_context(sentence, evidence, explaining, relevant)
         if not context:
             continue  # cannot be read on its own (a list item whose opening clause is in another passage)
-        group = [s for s in context if s not in chosen]
+        quoted = {s.text for s in chosen}  # passages overlap: the same sentence may come from two of them
+        group = []
+        for s in context:
+            if s.text not in quoted:
+                group.append(s)
+                quoted.add(s.text)
         chosen.extend(group)
         length += sum(len(s.text) for s in group)
     return chosen
@@ -364,7 +372,10 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
     review's statements of its aim, unless they are asked for, and for sentences about what the question sets aside."""
     lowered = text.lower()
     cues: list[tuple[Callable, float]] = []
-    if asks_quantity(text):
+    if asks_count(text):
+        # "how many ways…?": the sentence giving the number of those things (or listing them, numbered) answers.
+        cues.append((lambda sentence: gives_figure_for(text, sentence), settings.judgement_bonus))
+    elif asks_quantity(text):
         cues.append((has_figure, settings.figure_bonus))
     if JUDGEMENT.search(lowered):
         # However differently the recommendation is worded from the question, it is on the question's topic.
@@ -381,10 +392,13 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
         cues.append((NO_HUMAN_EVIDENCE.search, settings.judgement_bonus))
     cues += _aim_cues(lowered, settings)
     for excluded in _BESIDES.finditer(lowered):
-        # "which cell types besides germ cells?": what is set aside is not the answer.
-        stems = set(lexical.tokenize(excluded["what"])) - _GENERAL
-        if stems:
-            cues.append((lambda sentence, stems=stems: stems <= set(lexical.tokenize(sentence)), -settings.excluded_penalty))
+        # "which cell types besides germ cells?": what is set aside is not the answer; "without stem cells" sets aside
+        # the field's own subject, told also by its abbreviations (MSC, BM-MSC…).
+        words = set(lexical.tokenize(excluded["what"]))
+        stems = words - _GENERAL or words
+        named_by = _side_words(evidence, excluded["what"]) - set(lexical.tokenize(expand_query(excluded["what"], {})))
+        cues.append((lambda sentence, stems=stems, named_by=named_by: stems <= set(lexical.tokenize(sentence))
+                     or bool(named_by & set(lexical.tokenize(sentence))), -settings.excluded_penalty))
     return cues
 
 
@@ -403,7 +417,13 @@ def _favoured(items: Sequence[ScoredSentence], cues: Sequence[tuple[Callable, fl
 
 def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
     topic = _topic(query)
-    leading: list[ScoredSentence] = []
+    definitions = _definitions(query, evidence, settings) if query.reading.defines else []
+    if definitions and not query.reading.parts:
+        # What the term is, in the review's words, and nothing else: its first few definitions, however worded.
+        return _prose_and_rows(_select(definitions, evidence, settings, limit=settings.definition_sentences,
+                                       margin=math.inf), evidence, settings)
+    # "what are exosomes and what do they do here?": what they are leads; the other part is answered after it.
+    leading: list[ScoredSentence] = definitions[:1]
     prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
     # A penalty a candidate earned for the whole question (the review's methods, not asked about) holds for each part;
     # its bonuses (its passage's rank, among others) were earned by the whole question.
@@ -421,12 +441,10 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
         lead = next((item for item in ranked if all(item.sentence.text != other.sentence.text for other in leading)), None)
         if lead is not None:
             leading.append(lead)
+    # "how many ways…?": the numbered lists that may count them join the candidates (see the cue in _answer_cues).
+    listed = [item for item in counting_lists(query, evidence, settings) if item.sentence not in {c.sentence for c in candidates}]
+    candidates = sorted([*candidates, *listed], key=lambda item: -item.score)
     candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings))
-    definitions = _definitions(query, evidence, settings) if query.reading.defines else []
-    if definitions:
-        # What the term is, in the review's words, and nothing else: one or two sentences.
-        return _prose_and_rows(_select(definitions, evidence, settings, limit=settings.definition_sentences),
-                               evidence, settings)
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
     if candidates and not _is_row(evidence, candidates[0].sentence):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
@@ -656,7 +674,8 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     topic = [w for w in salient_words(reading.text) if w not in _SUMMARY_WORDS]
     if not reading.strands and topic:
         # "summarize what the review says about exosomes": its best sentences on the topic, text before table rows.
-        prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
+        prose = _favoured([c for c in candidates if not _is_row(evidence, c.sentence)],
+                          _answer_cues(reading.text, _topic(query), evidence, settings))
         rows = [c.sentence for c in candidates if _is_row(evidence, c.sentence)][: settings.summary_rows]
         return _prose_and_rows(_select(prose, evidence, settings, margin=settings.synthesis_margin) + rows, evidence, settings)
     strands = [strand for strand in STRANDS if not reading.strands or strand[0] in reading.strands]
@@ -665,7 +684,10 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         # "what is this paper about?": the review's own statement of its aim comes first.
         quotes += [_quote(evidence, item.sentence, "Aim") for item in _aims(query, evidence, settings)[:1]]
     for label, _, sections in strands:
-        best = _select(_strand_sentences(query, evidence, sections, settings), evidence, settings,
+        # A strand is summed up by what its studies found ("…have been differentiated into germ cells…"), not by
+        # whatever sentence of it happens to share the question's few words.
+        pool = _favouring(_strand_sentences(query, evidence, sections, settings), _FINDINGS.search, settings.figure_bonus)
+        best = _select(pool, evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
         quotes += [_quote(evidence, s, label) for s in best]
     blocks: list[Block] = [Prose(tuple(quotes))] if quotes else []
@@ -675,10 +697,13 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     return blocks
 
 
+# What a study strand found: the sentences that sum it up.
+_FINDINGS = re.compile(r"\b(?:showed|shown|demonstrat\w*|differentiated into|have been (?:differentiated|recorded|completed|published)"
+                       r"|induction)\b", re.IGNORECASE)
 # Asking what the review sets out to do, and the sentences where it says so.
 _ASKS_AIM = re.compile(r"\b(?:about|aims?|purpose|goals?|objectives?|trying to|tries to|sets? out|point of)\b")
-# What a question sets aside: "besides germ cells", "other than bone marrow", "(not germ cells)".
-_BESIDES = re.compile(r"(?:\b(?:besides|other than|apart from|aside from|except(?: for)?)|\(\s*not)\s+(?P<what>[\w-]+(?:\s+[\w-]+)?)")
+# What a question sets aside: "besides germ cells", "other than bone marrow", "(not germ cells)", "without stem cells".
+_BESIDES = re.compile(r"(?:\b(?:besides|other than|apart from|aside from|except(?: for)?|without)|\(\s*not)\s+(?P<what>[\w-]+(?:\s+[\w-]+)?)")
 # Asking what this review itself sets out to do ("what was the research question of the review?").
 _ASKS_OWN_AIM = re.compile(r"\b(?:aims?|purpose|goals?|objectives?|research question|trying to|tries to|sets? out|point of)\b")
 _ASKS_WHAT_ABOUT = re.compile(r"\b(?:paper|review|article|it) (?:is |was )?about\b")

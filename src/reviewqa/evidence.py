@@ -55,8 +55,9 @@ _DEFINES_TERM = re.compile(r"\b(?:is|are) (?:an?|the|one|multipotent|pluripotent
 # azoospermia (NOA) is a…"), not when it ends a clause before it ("…10% of infertility cases and manifests as…").
 _SUBJECT_WORDS = 4
 _SUBJECT_LAST_WORDS = 2
-# Words of the field too general to name a term on their own ("what are MSCs?" names MSCs by them all).
-_GENERAL_TERM_WORDS = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell cells"))
+# Words of the field's subject, too general to name a term or a list's items on their own ("what are MSCs?" names
+# MSCs by them all; "how many MSCs…" is not counted by a list of what MSCs do).
+FIELD_SUBJECT_WORDS = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell cells"))
 
 
 @dataclass(frozen=True)
@@ -235,16 +236,23 @@ class Evidence:
         scored.sort(key=lambda item: -item.score)
         return scored
 
+    @cached_property
+    def numbered_lists(self) -> list[Sentence]:
+        """Sentences of the review's text that open a numbered list ("…developed as follows: (1) retinoic acid, …"):
+        what a "how many…?" question may be answered by, however few of its words they share."""
+        return [s for s in self.sentences if not s.gate and self.index.chunks[s.chunk].kind == "prose" and "(1)" in s.text]
+
     def definitions(self, term: str) -> list[Sentence]:
         """The review's sentences stating what `term` is: its words (abbreviations spelled out) are the subject of "is
         a…", "manifests as…", "is defined by…", or, for an abbreviation, the sentence introducing it. A sentence merely
         using the term ("These indicators … determine the type of azoospermia") says nothing of what it is."""
         if term not in self._definitions:
             stems = set(lexical.tokenize(spelled_out(term, self.abbreviations)))
-            specific = stems - _GENERAL_TERM_WORDS or stems
+            specific = stems - FIELD_SUBJECT_WORDS or stems
 
             # An abbreviation is defined where it is introduced: "testicular sperm extraction (TESE)".
-            introduced = [f"({part})" for part in re.split(r"[\s/-]+", term) if part and part.rstrip("s").isupper()]
+            parts = [part for part in re.split(r"[\s/-]+", term) if part]
+            introduced = [f"({part})" for part in parts] if all(part.rstrip("s").isupper() for part in parts) else []
 
             def defines(sentence: Sentence) -> bool:
                 if introduced and all(marker in sentence.text for marker in introduced):

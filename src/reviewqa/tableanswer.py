@@ -180,6 +180,10 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
     dated = query.order in ("earliest", "latest") and "Date" in table.columns
     if dated:  # "the oldest trial": rows ordered by date, the first named in the summary
         matched.sort(key=lambda row: row.column_values("Date") or ("9999",), reverse=query.order == "latest")
+    focus_column = FIELD_COLUMNS.get(query.values_field or "", {}).get(table.number)
+    if query.focus and focus_column:
+        # "are any of them done yet?": the rows of the value singled out come first.
+        matched.sort(key=lambda row: not set(row.categories(focus_column)) & set(query.focus))
     row_refs = tuple(row.refs for row in matched)
     refs = _unique_refs(row_refs)
     summary = f"{table.name}{described}: {_size(table.number, len(matched), len(refs))}{reason}"

@@ -255,6 +255,13 @@ def defined_term(question: str) -> str:
     return term
 
 
+def _defined_in(question: str) -> str:
+    """The term a definition question, or the first part of a compound one ("what are exosomes and what do they do
+    here?"), asks about."""
+    parts = question_parts(question)
+    return defined_term(parts[0] if parts else question)
+
+
 # Where a compound question joins its parts: "… and how often…", "…? list the…".
 _PART_JOIN = re.compile(r"\?\s+(?=\w)|\s+and\s+(?=(?:how|what|which|where|why|when|who|whom|is|are|was|were|does|do|did|can)\b)",
                         re.IGNORECASE)
@@ -331,6 +338,8 @@ def asked_sections(text: str) -> frozenset[str]:
 # "the difference between X and Y", "compare X with Y": the two sides in free words.
 _BETWEEN = re.compile(r"\b(?:differ\w*\s+between|compar\w*|distinguish\w*(?:\s+between)?)\s+(.+?)\s+(?:and|with|to|from)\s+(.+)"
                       r"|\b(?:is|are|was|were)\s+(.+?)\s+(?:better|worse|safer|more \w+|less \w+)\s+than\s+(.+)", re.IGNORECASE)
+# "obstructive or non obstructive azoospermia, which one is better?": two sides offered, then the question.
+_EITHER = re.compile(r"^(?:(?:is|are|was|were)\s+)?(.+?)\s+or\s+(.+?)\s*(?:[,?:—–-]\s*|\s)(?:which|what)\b", re.IGNORECASE)
 # Where a compared side's words stop: "…vs Y in rats", "…vs Y, which is better?"
 _SIDE_END = re.compile(r"(?:\s+(?:in|for|as|when|regarding|which|what|who|how|is|are)\b|\s*[,;:?—(]|\s+[-–]\s).*$",
                        re.IGNORECASE | re.DOTALL)
@@ -342,8 +351,9 @@ def _sides(text: str) -> tuple[str, ...]:
     named = tuple(dict.fromkeys(label for mention in mentions(text) for label in mention.labels))
     if len(named) >= 2:
         return named
-    between = _BETWEEN.search(text)
-    split = [side for side in between.groups() if side] if between else re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
+    versus = re.split(r"\s+(?:vs\.?|versus)\s+", text, maxsplit=1, flags=re.IGNORECASE)
+    between = _BETWEEN.search(text) or (_EITHER.search(text) if len(versus) < 2 else None)
+    split = [side for side in between.groups() if side] if between else versus
     if len(split) == 2:
         left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", split[0], flags=re.IGNORECASE).strip(" ?.,")
         right = _SIDE_END.sub("", split[1]).strip(" ?.,-–")
@@ -444,4 +454,4 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
             return Reading(typed, text, "compare", sides=sides, asks_sections=asks)
     return Reading(typed, text, "fact", asks_sections=asks, parts=question_parts(question),
                    explanation=bool(_EXPLANATION.search(question)), strands=_strands(text),
-                   defines=defined_term(question) if text == question else "")
+                   defines=_defined_in(question) if text == question else "")
