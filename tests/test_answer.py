@@ -269,3 +269,19 @@ def test_a_compared_side_the_review_names_only_by_a_longer_word_is_not_covered(a
     answer = assistant.ask("micro-TESE vs conventional TESE sperm retrieval rate - which is higher?")
     assert not answer.covered
     assert assistant.ask("obstructive or non obstructive azoospermia which one is better to have").reading.intent == "compare"
+
+
+def test_trials_of_a_country_no_table_lists_are_found_in_the_text(assistant):
+    assert "IRCT20190519043634N1" in to_markdown(assistant.ask("any of the trials in Iran?"))
+
+
+def test_a_longer_question_about_it_after_a_reference_look_up_is_about_that_work(assistant):
+    turns = assistant.conversation(["what is ref 121"])
+    answer = assistant.ask("what animal was it in and what drug made them azoospermic?", turns)
+    assert answer.reading.references == (121,) and "Hamster" in to_markdown(answer)
+
+
+def test_why_the_authors_cannot_say_is_answered_by_what_is_missing(assistant):
+    answer = assistant.ask("why don't the authors say which stem cell source is best?")
+    assert answer.reading.intent == "limitations"
+    assert re.search(r"not easy|Lack of comparing", _first_quote(answer))

@@ -500,7 +500,8 @@ def test_a_table_named_by_its_study_type():
 ])
 def test_values_set_against_each_other_with_their_words_repeated(question, values):
     query = parse_table_question(question)
-    assert query.values_field == "country" and query.focus == values
+    compared = (query.values_field, query.focus) if query.split is None else query.split
+    assert compared == ("country", values)
 
 
 def test_values_set_against_each_other_tell_the_references_behind_them(assistant):
@@ -537,3 +538,25 @@ def test_a_value_named_again_later_is_still_set_against_the_other():
 def test_a_finished_trial_is_completed():
     query = parse_table_question("are any of them done yet?", parse_table_question("which trials are in Jordan?"))
     assert query.values_field == "stage" and query.focus == ("Completed",)
+
+
+@pytest.mark.parametrize("question, field, value", [
+    ("how many of the female germ cell in vitro studies used follicular fluid as inducer", "inducer", "Follicular fluid"),
+    ("Which of the in vivo studies gave exosomes and not just cells?", "therapeutic", "Exosome"),
+])
+def test_of_the_studies_is_still_a_table_question(question, field, value):
+    query = parse_table_question(question)
+    assert query is not None and value in {c.field: c.values for c in query.conditions}[field]
+
+
+def test_a_place_no_table_records_is_not_answered_by_a_whole_table():
+    assert parse_table_question("any of the trials in Iran?") is None
+    assert parse_table_question("list all the trials") is not None
+
+
+def test_groups_set_against_each_other_are_each_counted_by_what_they_differ_in(tables):
+    query, result = ask(tables, "how do the azoospermia trials differ from the erectile dysfunction ones in cell source?")
+    assert query.split == ("disease", ("Azoospermia", "Erectile dysfunction")) and query.values_field == "source"
+    assert result.count == 10
+    assert "Azoospermia (6 trials): Bone marrow (5), Adipose tissue (1)" in result.summary
+    assert "Erectile dysfunction (4 trials):" in result.summary

@@ -215,3 +215,9 @@ def test_a_definition_question_names_its_term(question, term):
 def test_a_paper_told_by_what_it_is_about_is_a_reference_search(references):
     reading = read("the paper about urine stem cells and exosomes - authors?", [], references)
     assert reading.intent == "reference" and reading.reference_search
+
+
+def test_a_definition_asked_in_simple_words():
+    from reviewqa.understand import defined_term
+
+    assert defined_term("what does non obstructive azoospermia mean in simple words") == "non obstructive azoospermia"

@@ -41,7 +41,7 @@ from .evidence import FIELD_SUBJECT_WORDS, Evidence, ScoredSentence, asked_as
 from .records import CITATION_RE
 from .retrieve import Hit
 from .understand import METHODS_SECTIONS, Query
-from .vocabulary import QUESTION_WORDS, aliases, english_zipf, one_letter_off
+from .vocabulary import QUESTION_WORDS, aliases, english_zipf, expand_query, one_letter_off
 
 # Questions about MSC treatment of people: its outcomes are what the review says no study has reported.
 _HUMAN_STUDY = re.compile(r"\b(?:trials?|clinical|patients?|humans?|men|women|people|couples?|children|kids|babies|offspring)\b")
@@ -156,7 +156,8 @@ def gives_figure_for(question: str, text: str) -> bool:
         things = set(_TIME_UNITS)
     else:
         named = _COUNTED_END.sub("", counted.group(1))
-        things = {stem for word in named.split() if word not in lexical.STOPWORDS for stem in _stems(word)}
+        # What users call the things counted ("ways") and what the review calls them ("methods").
+        things = {stem for word in expand_query(named, {}).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
         if not things:
             return has_figure(text)
     words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _numbers_of(text))

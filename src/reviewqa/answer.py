@@ -59,6 +59,10 @@ _ADVANTAGE_CUES = re.compile(r"\b(?:advantages?|easier|safer|promising|popular|p
 _ASKS_WHY = re.compile(r"^why\b|\bwhy (?:do|does|did|is|are|can|can't|cannot|was|were|would|should)\b|\bfor what reason\b")
 _GIVES_REASON = re.compile(r"\b(?:because|due to|since|owing to|as a result|therefore|thus|hence|made it|lack of|so that)\b",
                            re.IGNORECASE)
+# Asking how something works ("how do MSCs repair the testis?"), and the sentences telling its mechanism.
+_ASKS_HOW = re.compile(r"\bhow\b(?! (?:many|much|long|often|old|soon|successful|common|likely|safe)\b)")
+_GIVES_MECHANISM = re.compile(r"\bmechanisms?\b|\bvia\b|\bthrough (?!\w+ (?:studies|trials))|\bby (?:regulating|reducing|secreting|"
+                              r"stimulating|inhibiting|forming|differentiating|suppressing)\b", re.IGNORECASE)
 _ASKS_WHEN = re.compile(r"^when\b|\bwhen (?:was|were|did|is|are)\b|\bwhat year\b|\bhow long ago\b")
 _GIVES_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b"
@@ -384,7 +388,8 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
     registries = {word for word in re.findall(r"[a-z]+", lowered) if word in evidence.identifier_prefixes}
     if registries:
         cues.append((re.compile(rf"\b(?:{'|'.join(sorted(registries))})\d{{4,}}", re.IGNORECASE).search, settings.judgement_bonus))
-    for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (ASKS_EXISTENCE, _TELLS_EXISTENCE)):
+    for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (ASKS_EXISTENCE, _TELLS_EXISTENCE),
+                          (_ASKS_HOW, _GIVES_MECHANISM)):
         if asks.search(lowered):
             cues.append((answers.search, settings.figure_bonus))
     if asks_human_existence(lowered):
@@ -677,7 +682,8 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         prose = _favoured([c for c in candidates if not _is_row(evidence, c.sentence)],
                           _answer_cues(reading.text, _topic(query), evidence, settings))
         rows = [c.sentence for c in candidates if _is_row(evidence, c.sentence)][: settings.summary_rows]
-        return _prose_and_rows(_select(prose, evidence, settings, margin=settings.synthesis_margin) + rows, evidence, settings)
+        return _prose_and_rows(_select(prose, evidence, settings, margin=settings.synthesis_margin,
+                                       explaining=reading.explanation) + rows, evidence, settings)
     strands = [strand for strand in STRANDS if not reading.strands or strand[0] in reading.strands]
     quotes = []
     if _ASKS_AIM.search(reading.text.lower()) and not reading.strands:
@@ -686,10 +692,16 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     for label, _, sections in strands:
         # A strand is summed up by what its studies found ("…have been differentiated into germ cells…"), not by
         # whatever sentence of it happens to share the question's few words.
-        pool = _favouring(_strand_sentences(query, evidence, sections, settings), _FINDINGS.search, settings.figure_bonus)
+        pool = _favouring(_strand_sentences(query, evidence, sections, settings),
+                          lambda text: bool(_FINDINGS.search(text) or NO_HUMAN_EVIDENCE.search(text)), settings.judgement_bonus)
         best = _select(pool, evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
         quotes += [_quote(evidence, s, label) for s in best]
+    if not reading.strands:
+        # The whole review summed up ends with what it concludes: its recommendation.
+        conclusions = _favouring(_strand_sentences(query, evidence, ("Conclusions",), settings), _RECOMMENDS.search,
+                                 settings.judgement_bonus)
+        quotes += [_quote(evidence, item.sentence, "Conclusion") for item in conclusions[:1]]
     blocks: list[Block] = [Prose(tuple(quotes))] if quotes else []
     tally = _tables_tally(evidence, [label for label, _, _ in strands])
     if tally:
@@ -698,7 +710,7 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 
 
 # What a study strand found: the sentences that sum it up.
-_FINDINGS = re.compile(r"\b(?:showed|shown|demonstrat\w*|differentiated into|have been (?:differentiated|recorded|completed|published)"
+_FINDINGS = re.compile(r"\b(?:showed|shown|demonstrat\w*|differentiated into|have been (?:differentiated|published)"
                        r"|induction)\b", re.IGNORECASE)
 # Asking what the review sets out to do, and the sentences where it says so.
 _ASKS_AIM = re.compile(r"\b(?:about|aims?|purpose|goals?|objectives?|trying to|tries to|sets? out|point of)\b")

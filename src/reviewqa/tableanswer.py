@@ -193,7 +193,18 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
         summary += f"; the {word} is {first.get('CT code', '')} ({first['Date']}, {first.get('Country', '')})"
     value_counts: tuple[tuple[str, int], ...] = ()
     values_column = FIELD_COLUMNS.get(query.values_field or "", {}).get(table.number)
-    if query.intent == "values" and values_column and not query.untestable:
+    split_column = FIELD_COLUMNS.get(query.split[0], {}).get(table.number) if query.split else None
+    if query.intent == "values" and values_column and split_column and not query.untestable:
+        # "do the azoospermia and erectile dysfunction trials differ in cell source?": each group's own counts.
+        value_counts = _arranged(_tally(row.categories(values_column) for row in matched), query)
+        groups = []
+        for value in query.split[1]:
+            own = [row for row in matched if value in row.categories(split_column)]
+            counts = _tally(row.categories(values_column) for row in own)
+            groups.append(f"{value} ({_size(table.number, len(own), len(_unique_refs(row.refs for row in own)))}): "
+                          f"{_listed(counts, _lower(values_column)) if counts else 'none'}")
+        summary += f"; {_lower(values_column)} by {_lower(split_column)}: " + "; ".join(groups)
+    elif query.intent == "values" and values_column and not query.untestable:
         value_counts = _arranged(_tally(row.categories(values_column) for row in matched), query)
         without = sum(1 for row in matched if not row.column_values(values_column))
         refs_of: dict[str, set[int]] = {}
@@ -231,7 +242,14 @@ def _combine(query: TableQuery, shown: Sequence[TableResult]) -> TableResult:
             for value, rows_with in part.value_counts:
                 merged[value] = merged.get(value, 0) + rows_with
         value_counts = _arranged(tuple(sorted(merged.items(), key=lambda item: -item[1])), query)
-        summary += "; " + _values_phrase(query.values_field, value_counts, query, numbers, count, 0)
+        if query.split and not any(query.split[0] in FIELD_COLUMNS and part.tables[0] in FIELD_COLUMNS[query.split[0]]
+                                   for part in shown):
+            # "male vs female germ cells": the groups compared are the tables themselves (Tables 1 and 2).
+            summary += f"; {query.values_field} by table: " + "; ".join(
+                f"{part.name} ({_size(part.tables[0], part.count, len(part.refs))}): {_listed(part.value_counts, query.values_field)}"
+                for part in shown)
+        else:
+            summary += "; " + _values_phrase(query.values_field, value_counts, query, numbers, count, 0)
     return TableResult(
         name=" + ".join(part.name for part in shown), tables=numbers, conditions=conditions,
         columns=("Table", "Entry"), rows=rows, row_ids=tuple(row_id for part in shown for row_id in part.row_ids),

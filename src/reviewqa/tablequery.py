@@ -114,21 +114,27 @@ class TableQuery:
     untestable: tuple[str, ...] = ()  # condition fields the chosen tables do not record: nothing can match
     focus: tuple[str, ...] = ()  # values of values_field the question singles out ("female vs male", "are those autologous?")
     order: str = ""  # one of ORDERS: value counts ordered for "most" / "fewest", or rows by date
+    # A field whose values are set against each other, each with its own counts of values_field ("do the azoospermia
+    # and erectile dysfunction trials differ in cell source?": sources per disease): (field, values).
+    split: tuple[str, tuple[str, ...]] | None = None
 
     def to_dict(self) -> dict:
         return {"tables": list(self.tables), "conditions": [c.to_dict() for c in self.conditions],
                 "intent": self.intent, "values_field": self.values_field, "untestable": list(self.untestable),
-                "focus": list(self.focus), "order": self.order}
+                "focus": list(self.focus), "order": self.order,
+                "split": [self.split[0], list(self.split[1])] if self.split else None}
 
     @classmethod
     def from_dict(cls, data: dict) -> TableQuery:
         intent = data.get("intent", "rows")
         order = data.get("order", "")
+        split = data.get("split")
         return cls(tuple(int(t) for t in data.get("tables", ())),
                    tuple(Condition.from_dict(c) for c in data.get("conditions", ())),
                    intent if intent in INTENTS else "rows", data.get("values_field"),
                    tuple(map(str, data.get("untestable", ()))), tuple(map(str, data.get("focus", ()))),
-                   order if order in ORDERS else "")
+                   order if order in ORDERS else "",
+                   (str(split[0]), tuple(map(str, split[1]))) if isinstance(split, list) and len(split) == 2 else None)
 
 
 # The state of a table conversation is simply the last query answered.
@@ -151,8 +157,10 @@ _STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
 # "How many" counts the tables' rows only when what follows is a study noun ("how many busulfan rat models"),
 # not people or cells ("how many men…", "how many MSCs were injected").
-_HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:\S+\s+){{0,6}}?{_STUDY_NOUN}\b|\b{_STUDY_NOUN}\b.*\bhow many\s*$")
-_ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?)\s+(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b"
+_HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:of\s+(?:the|these|those)\s+)?(?:\S+\s+){{0,6}}?{_STUDY_NOUN}\b"
+                            rf"|\b{_STUDY_NOUN}\b.*\bhow many\s*$")
+_ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?)\s+(?:of\s+(?:the|these|those)\s+)?(?:\S+\s+){{0,3}}?"
+                   rf"{_STUDY_NOUN}\b"
                    # "in vivo studies that gave exosomes", "trials using umbilical cord cells"
                    rf"|^(?:the\s+)?(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\s+(?:that|which|where|with|using|in which)\b"
                    r"|^(?:list|show|give|find|display|tabulate)\b|\bwhich (?:of (?:those|them|these)|ones)\b")
@@ -197,7 +205,12 @@ _NOUN_GROUPS = "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(
 _VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|fewest|least \w+)\s+(?:\S+\s+){0,2}?(?P<noun>"
                      + _NOUN_GROUPS + r")\b")
 _NOUN_AT_END = re.compile(r"(?:^|[-–—:,]\s*|\bwhich\s+)(?P<noun>" + _NOUN_GROUPS + r")\s*[?.!]*\s*$")
-_GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b")
+_GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b"
+                       # "…differ in cell source", "…line up with the cell source": what the groups compared differ in
+                       r"|\b(?:differ\w*|vary|varies|line up|match\w*|compare\w*)\b[^?]{0,60}?\s(?:in|with|on|by)\s+(?:terms of\s+)?(?:the\s+)?"
+                       r"(?P<noun2>" + _NOUN_GROUPS.replace("(?P<f", "(?P<g") + r")\b"
+                       # "how do the inducers differ between…"
+                       r"|\b(?P<noun3>" + _NOUN_GROUPS.replace("(?P<f", "(?P<h") + r")\s+(?:differ|vary|compare)\b")
 # "How were the animals made azoospermic?", "how was azoospermia induced?": the modelling methods.
 _HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:make|makes|making|made|render\w*|become|became|induc\w*|creat\w*|caus\w*)\s+(?:\w+\s+){0,2}"
                            r"(?:azoosperm\w*|infertil\w*|sterile)"
@@ -219,7 +232,8 @@ _FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b
 _REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|for|still|currently|now|{_STUDY_NOUN}))*"
 _VERSUS = re.compile(rf"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against){_REPEATED}\s*$")
 # "the azoospermia trials and the erectile dysfunction trials": the study noun of the first value comes before the join.
-_VERSUS_WITH_CUE = re.compile(rf"^\s*(?:{_STUDY_NOUN}\s+)?(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,){_REPEATED}\s*$")
+_VERSUS_WITH_CUE = re.compile(rf"^\s*(?:{_STUDY_NOUN}\s+)?(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,"
+                              rf"|(?:differ(?:s|ed)?|different|vary|varies) from){_REPEATED}\s*$")
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution|more|less|most|fewer"
                       r"|same|differ\w*)\b")
 
@@ -334,7 +348,8 @@ def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
     for mention in mentions:
         if not any(set(mention.labels) <= set(earlier.labels) for earlier in first):
             first.append(mention)
-    gaps = [text[a.end:b.start].lower() for a, b in zip(first, first[1:])]
+    # "the male (Table 1) and female (Table 2)": a table named beside a value is not what joins them.
+    gaps = [re.sub(r"\(\s*tables?\s*\d\s*\)", " ", text[a.end:b.start].lower()) for a, b in zip(first, first[1:])]
     pattern = _VERSUS_WITH_CUE if compare else _VERSUS
     return bool(gaps) and all(pattern.match(gap) for gap in gaps)
 
@@ -423,7 +438,9 @@ def _masked(text: str, found: Sequence[Mention]) -> str:
 def _noun_field(match: re.Match | None) -> str | None:
     if not match:
         return None
-    return next(name for i, (name, _) in enumerate(_VALUE_NOUNS) if match[f"f{i}"])
+    groups = match.groupdict()
+    return next(name for i, (name, _) in enumerate(_VALUE_NOUNS)
+                if groups.get(f"f{i}") or groups.get(f"g{i}") or groups.get(f"h{i}"))
 
 
 _ASKS_GROUP = re.compile(r"\b(?:which|what)\s+(?:kinds? of\s+|types? of\s+|other\s+)?$", re.IGNORECASE)
@@ -528,7 +545,13 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     study_tables = _study_tables(lowered)
     values_field = _values_field(lowered, found)
     focus: tuple[str, ...] = ()
-    if reading.compared:  # "female vs male trials": rows per value of that column
+    split = None
+    if reading.compared and values_field and values_field != reading.compared[0]:
+        # "do the azoospermia and erectile dysfunction trials differ in cell source?": sources per disease, and only
+        # the rows of the values compared.
+        split = reading.compared
+        conditions = [*conditions, Condition(split[0], split[1])]
+    elif reading.compared:  # "female vs male trials": rows per value of that column
         values_field, focus = reading.compared
     order = _order(lowered)
     if order in ("earliest", "latest"):
@@ -565,12 +588,16 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
                                                  and re.search(rf"\b{_STUDY_NOUN}\b", lowered))))
     if not is_table_question:
         return None
+    if not (conditions or values_field or focus or order or mentions_table or keyword_query) \
+            and _unaccounted_words(lowered, found):
+        # "any of the trials in Iran?": no table records what it names, so a whole table would answer nothing.
+        return None
     explicit = bool(study_tables)
     dated = [Condition("date")] if order in ("earliest", "latest") else []  # ordering by date needs a Date column
     tables, untestable = _choose_tables(study_tables or tuple(TABLE_LABELS), conditions + dated, values_field, explicit)
     if not tables:
         return None  # no table records what is asked: the prose answers
-    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order)
+    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order, split)
 
 
 def _is_follow_up(lowered: str, intent: str | None, has_subject: bool, study_tables: tuple[int, ...]) -> bool:

@@ -70,7 +70,8 @@ _LIMITATIONS = re.compile(
     r"|problems? (?:with|of)|issues? (?:with|of)"
     r"|still needed|not yet|side effects?|complications?|harms?"
     # "why couldn't the authors say which source is best?": what the review could not settle
-    r"|(?:can'?t|cannot|couldn'?t|could not|unable to|not able to|difficult to|hard to) (?:\w+ ){0,3}?(?:say|tell|rank|decide|determine|know|conclude|compare))\b")
+    r"|(?:can'?t|cannot|couldn'?t|could not|unable to|not able to|difficult to|hard to|don'?t|doesn'?t|didn'?t|do not|does not"
+    r"|did not) (?:\w+ ){0,3}?(?:say|tell|rank|decide|determine|know|conclude|compare))\b")
 # Asking only for the good side: "summarise the advantages", "why are MSCs considered better than other stem cells?"
 _ADVANTAGES = re.compile(r"\b(?:advantages?|benefits?|strengths?|pros)\b"
                          r"|\bwhy (?:are|is) (?:\w+ ){1,4}?(?:considered |seen as |thought )?(?:better|preferred|popular|promising|attractive)\b")
@@ -143,6 +144,9 @@ _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same fo
                               re.IGNORECASE)
 _ANAPHOR = re.compile(r"\b(?:it|its|they|them|their|those|these|this|that|one|ones|he|she|his|her|such)\b", re.IGNORECASE)
 _FOLLOW_UP_MAX_WORDS = 8
+# A question about the cited work just looked up may run longer ("what animal was it in and what drug made them
+# azoospermic?"): its pronoun still names that work.
+_WORK_FOLLOW_UP_MAX_WORDS = 14
 # A follow-up about the work an answer cited ("when was it published?", "who wrote that paper?"), and how many of the
 # works it cited, first first, such a follow-up shows.
 _ABOUT_A_WORK = re.compile(r"\b(?:published|publish|journal|dois?|paper|article|authors?|title|reference|citation|cite|wrote|written)\b",
@@ -224,7 +228,7 @@ class Query:
 
 
 # Asking how or why something happens (not "how many", "how much", "how long"): an explanation.
-_EXPLANATION = re.compile(r"^(?:how (?!many|much|long|often|old|soon)|why\b)|\b(?:explain|describe|mechanisms?|in what way)\b",
+_EXPLANATION = re.compile(r"^(?:how (?!many|much|long|often|old|soon))|\bwhy\b|\b(?:explain|describe|mechanisms?|in what way)\b",
                           re.IGNORECASE)
 
 # Asking what a term is: "what is azoospermia?", "define exosomes", "what does multipotent mean?". The term is a
@@ -234,7 +238,8 @@ _DEFINITION = re.compile(
     r"(?:what|wat|wht)(?:'s|s| is| are| r| exactly is| exactly are)\s+(?:an?\s+|the\s+)?(?P<what>[^?]+?)"
     r"|(?:define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+)?(?P<define>[^?]+?)(?:\s+(?:is|are|means?))?"
     r"|what (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for))"
-    r"(?:,?\s+(?:exactly|again|actually|anyway))?\s*[?.!]*\s*$", re.IGNORECASE)
+    r"(?:,?\s+(?:exactly|again|actually|anyway|simply|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)))?"
+    r"\s*[?.!]*\s*$", re.IGNORECASE)
 _DEFINED_TERM_WORDS = 3
 # Words that make "what is the X" a question about something rather than the name of a thing.
 _NOT_A_TERM = re.compile(r"\b(?:of|for|in|on|with|between|by|from|about|to|this|that|it|they|their|its|these|those|best|main"
@@ -260,6 +265,10 @@ def _defined_in(question: str) -> str:
     here?"), asks about."""
     parts = question_parts(question)
     return defined_term(parts[0] if parts else question)
+
+
+# "summarize how MSCs repair the testis": a summary of how something works is an explanation too.
+_HOW_WITHIN = re.compile(r"\b(?:how|why)\b(?! (?:many|much|long|often|old|soon)\b)", re.IGNORECASE)
 
 
 # Where a compound question joins its parts: "… and how often…", "…? list the…".
@@ -409,7 +418,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     short = len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS
     if not codes and not named and previous and _ANAPHOR.search(question) and short:
         codes = trial_codes(previous.reading or previous.question)  # "what phase is it?" after a trial's code
-    if not codes and not named and previous and previous.references and _ANAPHOR.search(question) and short:
+    if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
+            and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
         named = previous.references  # "what did they find?" after a question about a cited work
     elif not codes and not named and previous and previous.cited and _ANAPHOR.search(question) \
             and _ABOUT_A_WORK.search(question) and short:
@@ -447,7 +457,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     if _PROCEDURE.search(lowered):
         return Reading(typed, text, "summary", procedure=True, asks_sections=asks)
     if _SUMMARY.search(lowered):
-        return Reading(typed, text, "summary", strands=_strands(text), asks_sections=asks)
+        return Reading(typed, text, "summary", strands=_strands(text), asks_sections=asks,
+                       explanation=bool(_EXPLANATION.search(question) or _HOW_WITHIN.search(question)))
     if _COMPARE.search(lowered):
         sides = _sides(question)
         if len(sides) >= 2:
