@@ -2,7 +2,7 @@
 
 import re
 
-from reviewqa.answer import Prose, TableBlock
+from reviewqa.answer import Prose, ReferenceCard, TableBlock
 from reviewqa.assistant import turn_of
 from reviewqa.evaluate import normalise
 from reviewqa.render import markdown_table, to_json, to_markdown
@@ -285,3 +285,25 @@ def test_why_the_authors_cannot_say_is_answered_by_what_is_missing(assistant):
     answer = assistant.ask("why don't the authors say which stem cell source is best?")
     assert answer.reading.intent == "limitations"
     assert re.search(r"not easy|Lack of comparing", _first_quote(answer))
+
+
+def test_a_word_of_a_synonyms_family_is_the_reviews_term(assistant):
+    answer = assistant.ask("best enzyme for digesting fat to get MSCs?")
+    assert answer.covered and "collagenase type IA" in _first_quote(answer)
+
+
+def test_whether_another_treatment_works_in_people_is_declined(assistant):
+    answer = assistant.ask("Does testosterone replacement therapy improve sperm production in NOA men?")
+    assert not answer.covered and "testosterone replacement therapy" in to_markdown(answer)
+    assert assistant.ask("can stem cells restore fertility in men with NOA?").covered
+
+
+def test_a_reference_card_quotes_each_citing_sentence_once(assistant):
+    citing = next(block for block in assistant.ask("Hsiao 2015 stem cell res ther").blocks
+                  if isinstance(block, ReferenceCard)).citing
+    assert len({quote.text for quote in citing}) == len(citing)
+
+
+def test_what_the_animal_studies_showed_is_told_by_the_text_not_a_whole_table(assistant):
+    answer = assistant.ask("what did the animal experiments show overall")
+    assert answer.table is None and "induction of spermatogenesis" in _first_quote(answer)

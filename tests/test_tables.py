@@ -560,3 +560,15 @@ def test_groups_set_against_each_other_are_each_counted_by_what_they_differ_in(t
     assert result.count == 10
     assert "Azoospermia (6 trials): Bone marrow (5), Adipose tissue (1)" in result.summary
     assert "Erectile dysfunction (4 trials):" in result.summary
+
+
+def test_other_values_than_the_one_before_set_it_aside():
+    state = parse_table_question("list the rat studies where azoospermia was induced by busulfan")
+    query = parse_table_question("what about other chemicals besides that one in rats", state)
+    model = next(c for c in query.conditions if c.field == "model")
+    assert model.negated and model.values == ("Busulfan",) and query.values_field == "model"
+
+
+def test_values_offered_as_alternatives_are_what_compared_groups_differ_in():
+    query = parse_table_question("azoospermia trials vs erectile dysfunction trials - own cells or donor cells?")
+    assert query.split == ("disease", ("Azoospermia", "Erectile dysfunction")) and query.values_field == "transplantation"

@@ -221,3 +221,9 @@ def test_a_definition_asked_in_simple_words():
     from reviewqa.understand import defined_term
 
     assert defined_term("what does non obstructive azoospermia mean in simple words") == "non obstructive azoospermia"
+
+
+def test_filler_words_are_not_part_of_the_term():
+    from reviewqa.understand import defined_term
+
+    assert defined_term("what does non obstructive azoospermia actually mean") == "non obstructive azoospermia"

@@ -64,6 +64,12 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
 # Asking whether a treatment worked ("did it bring back menstruation?"): a result, which no listed trial reports.
 _EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:work(?:ed|s)?|help(?:ed|s)?|restor\w*|improv\w*|"
                            r"cured?|bring back|brought back|recover\w*|increas\w*|reduc\w*|effective)\b")
+# Asking whether another treatment works in people ("does testosterone replacement therapy improve sperm production in
+# NOA men?", "does varicocele repair bring back sperm?"): the review assesses MSCs and their exosomes only.
+_OTHER_TREATMENT_EFFECT = re.compile(
+    r"^(?:so |and |but )?(?:does|do|did|can|could|will|would|is|are)\s+(?P<treatment>.+?)\s+(?:improve|help|work|restore|bring back"
+    r"|increase|cure|boost|raise|fix|reverse|induce)\w*\b.*\b(?:sperm\w*|fertility|pregnan\w*|azoospermi\w*|infertil\w*)")
+_REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?|cells?|msc-\w+|cell-based|cell therapy)\b")
 # Asking for a quantity: the answer needs a number.
 _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon)|"
                        r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds"
@@ -111,7 +117,7 @@ class Coverage:
 
     covered: bool
     missing: tuple[str, ...] = ()  # salient words of the question the review never uses, as typed
-    reason: str = ""  # "" when covered; "vocabulary", "evidence", "subject", "outcome" or "quantity"
+    reason: str = ""  # "" when covered; "vocabulary", "evidence", "subject", "outcome", "treatment" or "quantity"
     closest: ScoredSentence | None = None  # the best sentence: quoted in a decline when close enough
     best: float = 0.0  # score of the best quotable sentence
     coverage: float = 0.0  # share of the salient words the subject's passages use
@@ -253,6 +259,12 @@ class Assessor:
         self.evidence = evidence
         self.settings = settings
         self._aliases = aliases(evidence.abbreviations)
+        # A one-word synonym stands for its whole word family ("digesting" as "digestion").
+        self._aliases_by_stem: dict[str, frozenset[str]] = {}
+        for spelling, stems in self._aliases.items():
+            if " " not in spelling and not spelling.isupper():
+                for stem in _stems(spelling):
+                    self._aliases_by_stem.setdefault(stem, stems)
         self._matches: dict[str, frozenset[str]] = {}
         self._by_length: dict[tuple[str, int], list[str]] = {}
         for word in evidence.content_surface_words:
@@ -270,16 +282,21 @@ class Assessor:
             self._matches[word] = frozenset(self._find_matches(word))
         return self._matches[word]
 
+    def _own(self, word: str) -> set[str]:
+        """The stems of the review's words that `word` itself, or a synonym or abbreviation of it, stands for."""
+        spelled = (self._aliases.get(word) or self._aliases.get(word.removesuffix("s"))  # "SSCs" as "SSC"
+                   or next((self._aliases_by_stem[stem] for stem in _stems(word) if stem in self._aliases_by_stem), frozenset()))
+        return (set(_stems(word)) | set(_stems(lexical.american(word))) | spelled) & self.evidence.content_words
+
     def uses(self, word: str) -> bool:
         """The review uses the word itself or a term users mean by it, not merely a longer word it begins
         ("micro" of microsurgical) or one it is a slip of."""
-        spelled = self._aliases.get(word) or self._aliases.get(word.removesuffix("s"), frozenset())  # "SSCs" as "SSC"
-        return bool((set(_stems(word)) | set(_stems(lexical.american(word))) | spelled) & self.evidence.content_words)
+        return bool(self._own(word))
 
     def _find_matches(self, word: str) -> set[str]:
-        if self.uses(word):
-            spelled = self._aliases.get(word) or self._aliases.get(word.removesuffix("s"), frozenset())
-            return (set(_stems(word)) | set(_stems(lexical.american(word))) | spelled) & self.evidence.content_words
+        own = self._own(word)
+        if own:
+            return own
         surfaces = self.evidence.content_surface_words
         found = set()
         if len(word) >= _PART_MIN:
@@ -384,6 +401,9 @@ class Assessor:
         if not methods_asked and (technical or (uncommon and best_score < self.settings.decisive_evidence)):
             return result("vocabulary", technical + uncommon)
         lowered = reading.question.lower()
+        other = _OTHER_TREATMENT_EFFECT.search(lowered)
+        if other and _HUMAN_STUDY.search(lowered) and not _REVIEWED_TREATMENT.search(other["treatment"]):
+            return Coverage(False, missing, "treatment", best, best_score, coverage, other["treatment"].strip())
         outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)) if reading.trial_codes else
                    _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
         if outcome:

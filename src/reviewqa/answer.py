@@ -209,8 +209,8 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
             limit: int | None = None, margin: float | None = None, leading: Sequence[ScoredSentence] = (),
             topic: frozenset[str] = frozenset(), explaining: bool = False) -> list[Sentence]:
     """The best sentence (or the `leading` ones), then those close to the best (within `margin`, the fact margin by
-    default) that add something new on the question's `topic` (a sentence after the first must use one of its words,
-    when it has any), within the length budget; each brings the neighbours it needs to be read (see _with_context)."""
+    default) that add something new on the question's `topic` (a sentence after the first must use a share of its
+    words, when it has any), within the length budget; each brings the neighbours it needs to be read (see _with_context)."""
     if not candidates:
         return []
     limit = max(limit or settings.max_sentences, len(leading))
@@ -226,7 +226,7 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
         if chosen and item not in leading and (len(chosen) >= limit or item.score < best - margin
                                                or length + len(sentence.text) > settings.max_chars):
             continue
-        if chosen and item not in leading and topic and not topic & sentence.words:
+        if chosen and item not in leading and topic and evidence.overlap(topic, sentence.words) < settings.follower_topic_share:
             continue
         # A sentence repeats what is quoted when little of its wording is new (overlapping passages repeat sentences
         # whole). Rows of a table read alike but each is its own fact.
@@ -542,7 +542,7 @@ def _card(number: int, query: Query, evidence: Evidence, settings: AnswerSetting
     if salient_words(query.reading.text):
         order = {item.sentence.row: rank for rank, item in enumerate(evidence.score(query, prose, settings.lexical_weight))}
         prose.sort(key=lambda s: order[s.row])
-    prose = list(dict.fromkeys(prose))[: settings.card_quotes]
+    prose = list({s.text: s for s in reversed(prose)}.values())[::-1][: settings.card_quotes]  # passages overlap
     rows = _rows_of(evidence, [s for s in sentences if _is_row(evidence, s)])
     abstract = " ".join(s.text for position in citing_positions if evidence.index.chunks[position].kind == "abstract"
                         for s in evidence.by_chunk.get(position, ()))
@@ -863,6 +863,8 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         return blocks
     elif coverage.reason == "quantity":
         text = "The review gives no figure for this."
+    elif coverage.reason == "treatment":
+        text = f"The review does not assess whether {coverage.unreported} works: it reviews MSCs and their exosomes."
     elif coverage.missing:
         # Every word the review does not use, as the question has them ("quantum or entanglement").
         # The terms that decided it; everyday wording only when nothing else is missing ("laptop", not "whats, laptop").

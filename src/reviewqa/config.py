@@ -111,6 +111,10 @@ class AnswerSettings(_Group):
         0.3, ge=0, description="Added to the score of a sentence recommending something on the question's topic when the "
                                "question asks for the review's judgement (best, recommend, choose), and of a sentence "
                                "giving a code of the registry a question names (IRCT, NCT).")
+    follower_topic_share: float = Field(
+        0.2, ge=0, le=1, description="A sentence after the best one is quoted only when it uses this IDF-weighted share of "
+                                     "what the question is about (its salient words, less the field's general ones): "
+                                     "\"the testicles\" alone does not make a sentence about the Jordan group's cells.")
     definition_sentences: int = Field(
         2, ge=1, description="Most sentences quoted when a question asks what a term is and the review states it "
                              "(\"NOA … manifests as the absence of spermatozoa…\").")

@@ -222,6 +222,12 @@ _EXAMPLES = re.compile(r"\((?:e\.?g\.?|i\.?e\.?|like|such as)\b[^)]*\)|\([^)]*\b
 _NOUN_AT_START = re.compile(r"^(?:the\s+|all\s+)?(?:\w+\s+)?(?P<noun>" + _NOUN_GROUPS + r")\s+(?:used|reported|tested|listed|in|of|for|with)\b")
 # Fields specific enough to the tables that asking for their values is a table question by itself.
 _TABLE_SPECIFIC_FIELDS = {"inducer", "model", "transplantation", "therapeutic", "phase", "stage", "donor species"}
+# "other chemicals besides that one", "the other sources": another value of the field than the one before.
+_OTHER_THAN_BEFORE = re.compile(r"\b(?:other|others|besides (?:that|this|those|these)|apart from (?:that|this|those|these)|"
+                                r"except (?:that|this|those|these))\b")
+# Asking what studies found, which the tables do not record.
+_FINDINGS_ASKED = re.compile(r"\b(?:show|showed|shown|find|found|findings?|conclude\w*|demonstrat\w*|suggest\w*|results?|overall"
+                             r"|summar\w*|overview|evidence)\b")
 _MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|top)\b")
 # "the oldest trial", "the most recent trials": rows ordered by date.
 _EARLIEST = re.compile(r"\b(?:oldest|earliest|first registered)\b")
@@ -546,6 +552,13 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     values_field = _values_field(lowered, found)
     focus: tuple[str, ...] = ()
     split = None
+    offered = [c for c in conditions if reading.compared and c.field != reading.compared[0] and len(c.values) > 1
+               and not c.negated and not c.match_all]
+    if reading.compared and not values_field and offered:
+        # "azoospermia vs erectile dysfunction trials - own cells or donor cells?": the values offered are what the
+        # groups compared are told apart by.
+        values_field = offered[0].field
+        conditions = [c for c in conditions if c is not offered[0]]
     if reading.compared and values_field and values_field != reading.compared[0]:
         # "do the azoospermia and erectile dysfunction trials differ in cell source?": sources per disease, and only
         # the rows of the values compared.
@@ -589,8 +602,9 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     if not is_table_question:
         return None
     if not (conditions or values_field or focus or order or mentions_table or keyword_query) \
-            and _unaccounted_words(lowered, found):
-        # "any of the trials in Iran?": no table records what it names, so a whole table would answer nothing.
+            and (_unaccounted_words(lowered, found) or _FINDINGS_ASKED.search(lowered)):
+        # "any of the trials in Iran?": no table records what it names; "what did the animal experiments show?": what
+        # studies found is in the text. A whole table would answer neither.
         return None
     explicit = bool(study_tables)
     dated = [Condition("date")] if order in ("earliest", "latest") else []  # ordering by date needs a Date column
@@ -626,6 +640,9 @@ def _follow_up(lowered: str, state: TableState, conditions: list[Condition], stu
         conditions = conditions[:-1]
         intent, values_field, focus = "values", asked.field, asked.values
     merged = list(_merge(state.conditions, conditions))
+    if values_field and _OTHER_THAN_BEFORE.search(lowered):
+        # "what about other chemicals besides that one?": the previous value of that field, set aside.
+        merged = [replace(c, negated=True) if c.field == values_field and not c.negated else c for c in merged]
     if intent is None:
         intent, values_field, focus, order = state.intent, state.values_field, focus or state.focus, order or state.order
     # "and the female ones?" after Table 1 (male germ cells) moves to Table 2: a follow-up may move within its study type.

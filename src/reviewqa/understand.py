@@ -241,6 +241,8 @@ _DEFINITION = re.compile(
     r"(?:,?\s+(?:exactly|again|actually|anyway|simply|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)))?"
     r"\s*[?.!]*\s*$", re.IGNORECASE)
 _DEFINED_TERM_WORDS = 3
+# Words that only colour the question ("what does NOA actually mean?").
+_FILLER = re.compile(r"\b(?:actually|really|exactly|even|basically|precisely|technically)\b", re.IGNORECASE)
 # Words that make "what is the X" a question about something rather than the name of a thing.
 _NOT_A_TERM = re.compile(r"\b(?:of|for|in|on|with|between|by|from|about|to|this|that|it|they|their|its|these|those|best|main"
                          r"|most|difference|role|aim|purpose|point|reason|cause|causes|rate|number|chance|chances|result"
@@ -254,7 +256,8 @@ def defined_term(question: str) -> str:
     match = _DEFINITION.match(question.strip())
     if match is None:
         return ""
-    term = next(group for group in match.groups() if group).strip(" '\"")
+    term = _FILLER.sub(" ", next(group for group in match.groups() if group)).strip(" '\"")
+    term = re.sub(r"\s+", " ", term)
     if len(term.split()) > _DEFINED_TERM_WORDS or _NOT_A_TERM.search(term):
         return ""
     return term

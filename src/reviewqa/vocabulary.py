@@ -324,8 +324,9 @@ VOCABULARY: tuple[Term, ...] = tuple(
     ])
     + _terms("transplantation", [
         ("Allotransplant", (), ("allogeneic", "allogenic", "allotransplantation", "allograft", "allogeneic transplant", "allo",
-                                 "same species")),
-        ("Autotransplant", (), ("autologous", "autotransplantation", "autograft", "auto")),
+                                 "same species", "donor cells", "donated cells")),
+        ("Autotransplant", (), ("autologous", "autotransplantation", "autograft", "auto", "own cells", "their own cells",
+                                "patient's own cells")),
         ("Xenotransplant", (), ("xenogeneic", "xenogenic", "xenotransplantation", "xenograft", "xeno", "cross-species",
                                  "another species", "a different species", "other species")),
     ])
