@@ -163,3 +163,14 @@ def test_a_numbered_name_is_a_term_of_art_however_common(assistant):
 def test_a_count_a_cited_work_does_not_give_is_declined_as_no_figure(assistant):
     answer = assistant.ask("what sperm count did Cakici 2013 rats reach after AT-MSC injection?")
     assert not answer.covered and answer.blocks[0].text == "The review gives no figure for this."
+
+
+def test_a_number_that_names_something_is_not_a_quantity_asked():
+    from reviewqa.abstain import asks_quantity
+
+    assert not asks_quantity("Nayernia 2006 - which reference number is that?")
+    assert asks_quantity("what number of trials are from Egypt?")
+
+
+def test_whether_another_treatment_improves_pregnancy_rates_is_declined(assistant):
+    assert not assistant.ask("Does varicocele repair improve pregnancy rates?").covered

@@ -307,3 +307,32 @@ def test_a_reference_card_quotes_each_citing_sentence_once(assistant):
 def test_what_the_animal_studies_showed_is_told_by_the_text_not_a_whole_table(assistant):
     answer = assistant.ask("what did the animal experiments show overall")
     assert answer.table is None and "induction of spermatogenesis" in _first_quote(answer)
+
+
+def test_whether_results_in_men_were_published_is_not_the_reviews_own_publication_date(assistant):
+    answer = assistant.ask("Has anyone actually published results of stem cell treatment in azoospermic men?")
+    assert answer.covered and "no studies have been published" in _first_quote(answer)
+
+
+def test_a_figure_the_reviews_methods_do_not_give_is_declined(assistant):
+    answer = assistant.ask("how many records did the search find and how many studies were finally included?")
+    assert not answer.covered and "no figure" in to_markdown(answer)
+
+
+def test_which_of_those_follows_up_however_long(assistant):
+    turns = assistant.conversation(["where can MSCs come from besides bone marrow?", "how do they get the fat tissue for those?"])
+    answer = assistant.ask("which of those harvesting methods is preferred and why?", turns)
+    assert answer.covered and "LS as a surgical intervention is preferable" in _first_quote(answer)
+
+
+def test_a_procedure_is_told_by_its_steps_in_the_reviews_order(assistant):
+    text = to_markdown(assistant.ask("Walk me through how adipose tissue from lipo is processed to get the stem cells"))
+    steps = ["separated into 3 layers", "layers are removed", "middle layer is washed", "lysed in sterile collagenase"]
+    positions = [text.find(step) for step in steps]
+    assert all(position >= 0 for position in positions) and positions == sorted(positions)
+
+
+def test_a_summary_of_lab_animal_and_human_evidence_has_each_strand_and_the_conclusion(assistant):
+    labels = [quote.label for block in assistant.ask("give me the big picture on MSCs: lab, animal and human evidence").blocks
+              if isinstance(block, Prose) for quote in block.quotes]
+    assert labels == ["In vitro", "Animal models", "Human studies", "Conclusion"]

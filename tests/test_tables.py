@@ -572,3 +572,8 @@ def test_other_values_than_the_one_before_set_it_aside():
 def test_values_offered_as_alternatives_are_what_compared_groups_differ_in():
     query = parse_table_question("azoospermia trials vs erectile dysfunction trials - own cells or donor cells?")
     assert query.split == ("disease", ("Azoospermia", "Erectile dysfunction")) and query.values_field == "transplantation"
+
+
+def test_a_plural_in_ies_names_its_value():
+    query = parse_table_question("Table 2: studies that took MSCs from ovaries to make egg-like cells?")
+    assert {c.field: c.values for c in query.conditions}["source"] == ("Ovary",)

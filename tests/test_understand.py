@@ -227,3 +227,21 @@ def test_filler_words_are_not_part_of_the_term():
     from reviewqa.understand import defined_term
 
     assert defined_term("what does non obstructive azoospermia actually mean") == "non obstructive azoospermia"
+
+
+def test_a_work_cited_as_a_number_is_named(references):
+    assert read("what paper is cited as 146", [], references).references == (146,)
+
+
+def test_a_person_named_before_is_followed_in_the_text_not_on_a_card(references):
+    previous = Turn("who first discovered mesenchymal stem cells?", references=(23,))
+    reading = read("where did he find them, and what share of his sample were they?", [previous], references)
+    assert reading.intent != "reference" and "discovered" in reading.text
+
+
+def test_a_later_part_leaning_on_the_first_is_read_with_it():
+    assert question_parts("Define MSCs and what tissues they can turn into")[1] == "what tissues they can turn into (Define MSCs)"
+
+
+def test_which_harvesting_method_is_preferred_asks_a_judgement_not_a_procedure(references):
+    assert not read("which harvesting method is preferred and why?", [], references).procedure

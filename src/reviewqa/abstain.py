@@ -70,6 +70,8 @@ _OTHER_TREATMENT_EFFECT = re.compile(
     r"^(?:so |and |but )?(?:does|do|did|can|could|will|would|is|are)\s+(?P<treatment>.+?)\s+(?:improve|help|work|restore|bring back"
     r"|increase|cure|boost|raise|fix|reverse|induce)\w*\b.*\b(?:sperm\w*|fertility|pregnan\w*|azoospermi\w*|infertil\w*)")
 _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?|cells?|msc-\w+|cell-based|cell therapy)\b")
+# A number that names something rather than counting it.
+_NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")
 # Asking for a quantity: the answer needs a number.
 _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon)|"
                        r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds"
@@ -127,8 +129,8 @@ class Coverage:
 
 def asks_quantity(text: str) -> bool:
     """The question (or one of its clauses) asks for a figure: "how many…", "what percentage…" — not "…change how
-    many stem cells you get", which asks whether, not how much."""
-    lowered = text.lower().strip()
+    many stem cells you get", which asks whether, not how much, nor "which reference number is that", a name."""
+    lowered = _NUMBER_AS_NAME.sub(" ", text.lower().strip())
     return bool(_MEASURE.search(lowered)) or any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(lowered))
 
 
@@ -402,7 +404,8 @@ class Assessor:
             return result("vocabulary", technical + uncommon)
         lowered = reading.question.lower()
         other = _OTHER_TREATMENT_EFFECT.search(lowered)
-        if other and _HUMAN_STUDY.search(lowered) and not _REVIEWED_TREATMENT.search(other["treatment"]):
+        if other and (_HUMAN_STUDY.search(lowered) or _PEOPLE_OUTCOMES.search(lowered)) \
+                and not _REVIEWED_TREATMENT.search(other["treatment"]):
             return Coverage(False, missing, "treatment", best, best_score, coverage, other["treatment"].strip())
         outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)) if reading.trial_codes else
                    _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
@@ -425,7 +428,13 @@ class Assessor:
             return result()
         if best is not None and asked_as(self.evidence.index.chunks[best.sentence.chunk]) in reading.asks_sections \
                 and coverage >= self.settings.min_coverage:
-            return result()  # "who funded the review?": the section asked for by name answers it
+            # "who funded the review?": the section asked for by name answers it — unless it is asked for a figure it
+            # does not give ("how many records did the search find?").
+            section = self.evidence.index.chunks[best.sentence.chunk].section
+            told = [s for s in self.evidence.sentences if self.evidence.index.chunks[s.chunk].section == section]
+            if asks_quantity(reading.text) and not any(gives_figure_for(reading.text, s.text) for s in told):
+                return result("quantity")
+            return result()
         if named or reading.reference_search:
             # A look-up of a trial or a work is answered from its card (a trial's unreported results are declined
             # above), unless it asks a figure that nothing about the work gives ("how many mice did Kadam use?").

@@ -433,15 +433,21 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     # A penalty a candidate earned for the whole question (the review's methods, not asked about) holds for each part;
     # its bonuses (its passage's rank, among others) were earned by the whole question.
     adjustments = {c.sentence.row: min(0.0, c.score - c.similarity - settings.lexical_weight * c.overlap) for c in prose}
-    for text, part in zip(query.reading.parts, query.parts):
+    for number, (text, part) in enumerate(zip(query.reading.parts, query.parts)):
+        if number == 0 and definitions:
+            continue  # the definition leading the answer answers the part asking what the term is
         # A part that a leading sentence already answers (it uses most of the part's own words) needs no other.
         words = set(lexical.tokenize(text)) - _GENERAL
         if any(evidence.overlap(words, other.sentence.words) >= settings.part_answered_share for other in leading):
             continue
         # "What are the main causes … and how often is no cause found?": each part's best sentence leads the answer,
         # judged by what that part asks.
-        ranked = [replace(item, score=item.score + adjustments[item.sentence.row])
-                  for item in evidence.score(part, [c.sentence for c in prose], settings.lexical_weight)]
+        # A part may be answered where the whole question's passages do not reach ("…and what tissues can they turn
+        # into?"): it is scored against all of the review's text.
+        seen = {c.sentence.text for c in prose}
+        pool = [c.sentence for c in prose] + [s for s in evidence.prose_sentences if s.text not in seen]
+        ranked = [replace(item, score=item.score + adjustments.get(item.sentence.row, 0.0))
+                  for item in evidence.score(part, pool, settings.lexical_weight)]
         ranked = _favoured(sorted(ranked, key=lambda item: -item.score), _answer_cues(text, topic, evidence, settings))
         lead = next((item for item in ranked if all(item.sentence.text != other.sentence.text for other in leading)), None)
         if lead is not None:
@@ -451,7 +457,7 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     candidates = sorted([*candidates, *listed], key=lambda item: -item.score)
     candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings))
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
-    if candidates and not _is_row(evidence, candidates[0].sentence):
+    if (leading and not _is_row(evidence, leading[0].sentence)) or (candidates and not _is_row(evidence, candidates[0].sentence)):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
     margin = settings.explanation_margin if query.reading.explanation else None
     return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=topic,
@@ -644,6 +650,12 @@ def _section(sentence: Sentence, evidence: Evidence, settings: AnswerSettings) -
     return [Prose(tuple(_quote(evidence, s) for s in chosen))]
 
 
+# A sentence telling a step of a procedure: it opens with a step word, or says what is done to the material.
+_STEP = re.compile(r"^(?:Next|Then|After(?:wards)?|Finally|First|Subsequently)\b|\b(?:is|are|was|were) (?:\w+ )?(?:removed|washed"
+                   r"|lysed|centrifuged|incubated|filtered|digested|separated|placed|mixed|collected|infiltrated|aspirated"
+                   r"|suspended|cultured|discarded|divided)\b")
+
+
 def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
     """A procedure told from the section that describes it: its best sentences, in the order the review gives them."""
     prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
@@ -659,8 +671,20 @@ def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evi
         weight[section] = weight.get(section, 0.0) + item.score - best[-1].score
     section = max(weight, key=weight.get)
     longer = settings.model_copy(update={"max_chars": settings.procedure_chars})
-    chosen = _select(_strand_sentences(query, evidence, (section,), settings), evidence, longer,
-                     limit=settings.procedure_sentences, margin=settings.synthesis_margin)
+    told = _strand_sentences(query, evidence, (section,), settings)
+    # The steps themselves, in the review's order ("…infiltrated…", "…separated into 3 layers…", "…are removed…",
+    # "…is washed…", "Next, … is lysed…"), when the section tells them; else its best sentences.
+    steps = sorted({item.sentence.text: item.sentence for item in told if _STEP.search(item.sentence.text)}.values(),
+                   key=lambda s: s.row)
+    if len(steps) >= settings.procedure_min_steps:
+        chosen, length = [], 0
+        for step in steps[: settings.procedure_sentences]:
+            if chosen and length + len(step.text) > settings.procedure_chars:
+                break
+            chosen.append(step)
+            length += len(step.text)
+        return [Prose(tuple(_quote(evidence, s) for s in chosen))]
+    chosen = _select(told, evidence, longer, limit=settings.procedure_sentences, margin=settings.synthesis_margin)
     return [Prose(tuple(_quote(evidence, s) for s in sorted(chosen, key=lambda s: s.row)))]
 
 
@@ -697,7 +721,7 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         best = _select(pool, evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
         quotes += [_quote(evidence, s, label) for s in best]
-    if not reading.strands:
+    if len(strands) == len(STRANDS):
         # The whole review summed up ends with what it concludes: its recommendation.
         conclusions = _favouring(_strand_sentences(query, evidence, ("Conclusions",), settings), _RECOMMENDS.search,
                                  settings.judgement_bonus)

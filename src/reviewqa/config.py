@@ -128,6 +128,9 @@ class AnswerSettings(_Group):
         0.3, ge=0, le=1,
         description="Share (IDF-weighted) of a sentence's words that must be new to what is already quoted for it to be quoted.")
     procedure_sentences: int = Field(6, ge=1, description="Most sentences quoted when a procedure is asked step by step.")
+    procedure_min_steps: int = Field(
+        3, ge=1, description="A procedure is told by its steps in the review's order when the section describing it tells at "
+                             "least this many (\"…are removed…\", \"…is washed…\", \"Next, … is lysed…\").")
     procedure_chars: int = Field(1100, ge=100, description="Most characters quoted when a procedure is asked step by step.")
     found_references: int = Field(3, ge=1, description="Most cited works shown for a question describing them without naming them.")
     entry_margin: float = Field(

@@ -237,6 +237,12 @@ class Evidence:
         return scored
 
     @cached_property
+    def prose_sentences(self) -> list[Sentence]:
+        """The sentences of the review's own text (not tables, abstracts or administrative text), each text once."""
+        return list({s.text: s for s in reversed(self.sentences)
+                     if not s.gate and self.index.chunks[s.chunk].kind == "prose"}.values())[::-1]
+
+    @cached_property
     def numbered_lists(self) -> list[Sentence]:
         """Sentences of the review's text that open a numbered list ("…developed as follows: (1) retinoic acid, …"):
         what a "how many…?" question may be answered by, however few of its words they share."""

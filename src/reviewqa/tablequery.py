@@ -275,6 +275,8 @@ def _question_pairs() -> Iterable[tuple[str, tuple[str, tuple[str, ...]]]]:
             yield spelling, meaning
             if not is_acronym(spelling) and not spelling[-1].isdigit():
                 yield spelling + "s", meaning
+                if re.search(r"[^aeiou]y$", spelling):
+                    yield spelling[:-1] + "ies", meaning  # "ovaries", "countries"
     yield from GROUPS.items()
 
 

@@ -38,7 +38,7 @@ JUDGEMENT = re.compile(r"\b(?:best|better|suggest\w*|recommend\w*|prefer\w*|advi
 _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 
 # "ref 57", "refs 57 and 58", "reference no. 57", "citation 57", "#57"
-_REF_NUMBERS = re.compile(r"\b(?:refs?|references?|citations?|cited work)\.?\s*(?:no\.?|number|nr\.?|#)?\s*"
+_REF_NUMBERS = re.compile(r"\b(?:refs?|references?|citations?|cited work|cited as)\.?\s*(?:no\.?|number|nr\.?|#)?\s*"
                           r"(\d{1,3}(?:\s*(?:,|and|&|or)\s*\d{1,3})*)\b|#(\d{1,3})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
 _ET_AL = re.compile(r"\bet\.?\s*al\b|\band colleagues\b|\band co-?workers\b", re.IGNORECASE)
@@ -102,7 +102,7 @@ _COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|diff
                       r"|under|over|layer|paper|water|cancer|matter|later|per)\b)\w+er)\b.*\bor\b")
 # Study strands of the review, for summaries: (label, words that ask for it, sections that hold it).
 STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
-    ("In vitro", re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*|\bcell culture\b|\blab(?:oratory)? studies\b"),
+    ("In vitro", re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*|\bcell culture\b|\blab(?:oratory)?\b|\bbench\b|\bin a dish\b"),
      ("In vitro studies on MSC and spermatogenesis",)),
     ("Animal models", re.compile(r"\bin[ -]vivo\b|\banimals?\b|\bpre-?clinical\b|\brodents?\b|\bmice\b|\brats?\b|\bmouse\b"),
      ("MSC therapy in animal model of azoospermia",)),
@@ -125,8 +125,10 @@ ADMIN_SECTIONS: dict[str, re.Pattern] = {
     "Author information": re.compile(r"\b(?:affiliations?|universit(?:y|ies)|institutions?|institutes?|co-?first|correspond\w*"
                                      r"|e-?mails?|contact|where (?:are|do|does|is) (?:the )?(?:authors?|they|he|she|first one)\b.*"
                                      r"\b(?:from|work|works|based)|authors? (?:are )?(?:from|work|based))\b"),
-    "Publication history": re.compile(r"\b(?:received|accepted|published|publication date|when was (?:it|the review|this review|"
-                                      r"the paper|this paper) (?:published|received|accepted|written))\b"),
+    # Not "published" alone: "has anyone published results in men?" asks about studies, not about this review.
+    "Publication history": re.compile(r"\b(?:received|accepted|publication date|when was (?:it|the review|this review|"
+                                      r"the paper|this paper) (?:published|received|accepted|written)"
+                                      r"|(?:review|paper|article) (?:was |got )?published)\b"),
 }
 # The review's methods, each asked about in its own words.
 _METHODS_ASKED: dict[str, re.Pattern] = {
@@ -142,10 +144,16 @@ METHODS_SECTIONS: tuple[str, ...] = tuple(_METHODS_ASKED)
 
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or|then|so)\b[\s,]*",
                               re.IGNORECASE)
+# "which of those harvesting methods…": one of the things just named.
+_OF_THOSE = re.compile(r"^\s*(?:and\s+|so\s+)?(?:which|what|how many|are any|is any|did any)\s+(?:ones?\s+)?of\s+(?:those|them|these)\b",
+                       re.IGNORECASE)
+# "where did he find them?" after "who discovered MSCs?": the person's work as the review tells it, not a card.
+_PERSON = re.compile(r"\b(?:he|she|his|her|him)\b", re.IGNORECASE)
 _ANAPHOR = re.compile(r"\b(?:it|its|they|them|their|those|these|this|that|one|ones|he|she|his|her|such)\b", re.IGNORECASE)
 _FOLLOW_UP_MAX_WORDS = 8
-# A question about the cited work just looked up may run longer ("what animal was it in and what drug made them
-# azoospermic?"): its pronoun still names that work.
+# A question about the cited work just looked up, about the person just named, or about one of the things just named,
+# may run longer ("what animal was it in and what drug made them azoospermic?", "where did he find them, and what
+# share of his sample were they?", "which of those harvesting methods is preferred and why?").
 _WORK_FOLLOW_UP_MAX_WORDS = 14
 # A follow-up about the work an answer cited ("when was it published?", "who wrote that paper?"), and how many of the
 # works it cited, first first, such a follow-up shows.
@@ -281,10 +289,13 @@ _PART_MIN_WORDS = 2
 
 
 def question_parts(text: str) -> tuple[str, ...]:
-    """The parts of a compound question, when it has more than one."""
+    """The parts of a compound question, when it has more than one. A later part leaning on the first ("define MSCs
+    and what tissues they can turn into") is read with it."""
     parts = [part.strip(" ?.") for part in _PART_JOIN.split(text)]
     parts = [part for part in parts if len(part.split()) >= _PART_MIN_WORDS]
-    return tuple(parts) if len(parts) > 1 else ()
+    if len(parts) < 2:
+        return ()
+    return (parts[0], *(f"{part} ({parts[0]})" if _ANAPHOR.search(part) else part for part in parts[1:]))
 
 
 def trial_codes(text: str) -> tuple[str, ...]:
@@ -385,7 +396,9 @@ def read_follow_up(question: str, history: Sequence[Turn]) -> str:
         return question
     words = re.findall(r"\w+", question)
     start = _FOLLOW_UP_START.match(question)
-    if len(words) > _FOLLOW_UP_MAX_WORDS or not (start or _ANAPHOR.search(question)):
+    # "he", "his": a person named just before, however long the question about them.
+    longest = _WORK_FOLLOW_UP_MAX_WORDS if _PERSON.search(question) or _OF_THOSE.match(question) else _FOLLOW_UP_MAX_WORDS
+    if len(words) > longest or not (start or _ANAPHOR.search(question)):
         return question
     previous = history[-1].reading or history[-1].question
     rest = question[start.end():] if start else question
@@ -422,6 +435,7 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     if not codes and not named and previous and _ANAPHOR.search(question) and short:
         codes = trial_codes(previous.reading or previous.question)  # "what phase is it?" after a trial's code
     if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
+            and (not _PERSON.search(question) or _ABOUT_A_WORK.search(question)) \
             and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
         named = previous.references  # "what did they find?" after a question about a cited work
     elif not codes and not named and previous and previous.cited and _ANAPHOR.search(question) \
@@ -457,7 +471,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         return Reading(typed, text, "limitations", advantages=True, asks_sections=asks)
     if _LIMITATIONS.search(lowered):
         return Reading(typed, text, "limitations", strands=_strands(text), asks_sections=asks)
-    if _PROCEDURE.search(lowered):
+    if _PROCEDURE.search(lowered) and not JUDGEMENT.search(question.lower()):
+        # (Not "which of those harvesting methods is preferred?": the review's judgement answers that.)
         return Reading(typed, text, "summary", procedure=True, asks_sections=asks)
     if _SUMMARY.search(lowered):
         return Reading(typed, text, "summary", strands=_strands(text), asks_sections=asks,

@@ -48,7 +48,7 @@ can't don't won't isn't aren't doesn't didn't wasn't weren't haven't hasn't coul
 according regarding concerning respect related problem problems issue issues trouble troubles wrong pls plz please thx thanks tldr nutshell always never possible possibly sometimes around anyway
 cant dont wont isnt arent doesnt didnt wasnt werent havent hasnt couldnt wouldnt shouldnt
 walk through step steps bother bothering exist exists existing worth
-abt bout bc cuz coz tho thru wrt ur u r y ya
+abt bout bc cuz coz tho thru wrt ur u r y ya wat wht wut whta waht
 you your yours yourself me my mine myself we us our ours he him his she her hers someone somebody
 """.split())
 # Everyday or variant words → the review's own terms (added to the lexical query).
