@@ -336,3 +336,8 @@ def test_a_summary_of_lab_animal_and_human_evidence_has_each_strand_and_the_conc
     labels = [quote.label for block in assistant.ask("give me the big picture on MSCs: lab, animal and human evidence").blocks
               if isinstance(block, Prose) for quote in block.quotes]
     assert labels == ["In vitro", "Animal models", "Human studies", "Conclusion"]
+
+
+def test_how_many_answered_by_a_numbered_list_says_the_number_first(assistant):
+    answer = assistant.ask("how many possible mechanisms for MSC restoring testis function does the review list?")
+    assert to_markdown(answer).startswith("The review lists 9 possible mechanisms.")

@@ -139,6 +139,17 @@ def asks_count(text: str) -> bool:
     return bool(_HOW_MANY.search(text.lower()))
 
 
+def counted_things(text: str) -> str:
+    """What a "how many…" question counts, in its own words ("how many possible mechanisms does the review list?" →
+    "possible mechanisms"), or ""."""
+    counted = _HOW_MANY.search(text.lower())
+    if counted is None:
+        return ""
+    # "number of mechanisms they list", "…the review lists": the things, not who lists them.
+    return re.sub(r"\b(?:they|the|it|we|you|r|u|list\w*|propos\w*|mention\w*|describ\w*|report\w*)\b.*$", "",
+                  _COUNTED_END.sub("", counted.group(1))).strip()
+
+
 def has_figure(text: str) -> bool:
     """A number standing for a quantity, not a citation marker, a list marker "(2)" or the digits of a name (CD34)."""
     return bool(_NUMBER.search(_numbers_of(text)))

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from . import lexical, tableanswer
-from .abstain import (ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_count, asks_human_existence, asks_quantity, counting_lists,
-                      gives_figure_for, has_figure, salient_words)
+from .abstain import (ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_count, asks_human_existence, asks_quantity,
+                      counted_things, counting_lists, gives_figure_for, has_figure, salient_words)
 from .config import AnswerSettings
 from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, section_gate
 from .records import Reference, TableRow
@@ -460,8 +460,20 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     if (leading and not _is_row(evidence, leading[0].sentence)) or (candidates and not _is_row(evidence, candidates[0].sentence)):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
     margin = settings.explanation_margin if query.reading.explanation else None
-    return _prose_and_rows(_select(candidates, evidence, settings, margin=margin, leading=leading, topic=topic,
-                                   explaining=query.reading.explanation), evidence, settings)
+    chosen = _select(candidates, evidence, settings, margin=margin, leading=leading, topic=topic,
+                     explaining=query.reading.explanation)
+    return _list_count(query, chosen) + _prose_and_rows(chosen, evidence, settings)
+
+
+def _list_count(query: Query, chosen: Sequence[Sentence]) -> list[Block]:
+    """"How many ways…?" answered by a numbered list: the number first, in a line of our own ("The review lists 7
+    different ways."); the list follows as the review has it."""
+    things = counted_things(query.reading.text)
+    lead = chosen[0] if chosen else None
+    if not things or lead is None or "(1)" not in lead.text or not gives_figure_for(query.reading.text, lead.text):
+        return []
+    items = [int(number) for number in re.findall(r"\((\d{1,2})\)", " ".join(s.text for s in chosen))]
+    return [Summary(f"The review lists {max(items)} {things}.", lead.refs)] if items else []
 
 
 def _definitions(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:
