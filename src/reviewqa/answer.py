@@ -25,7 +25,7 @@ from . import lexical, tableanswer
 from .abstain import (ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_count, asks_human_existence, asks_quantity,
                       counted_things, counting_lists, gives_figure_for, has_figure, salient_words)
 from .config import AnswerSettings
-from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, section_gate
+from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, each_text_once, section_gate
 from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
@@ -433,6 +433,9 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     # A penalty a candidate earned for the whole question (the review's methods, not asked about) holds for each part;
     # its bonuses (its passage's rank, among others) were earned by the whole question.
     adjustments = {c.sentence.row: min(0.0, c.score - c.similarity - settings.lexical_weight * c.overlap) for c in prose}
+    # A part may be answered where the whole question's passages do not reach ("…and what tissues can they turn into?"):
+    # it is scored against all of the review's text.
+    pool = each_text_once([*(c.sentence for c in prose), *evidence.prose_sentences]) if query.parts else []
     for number, (text, part) in enumerate(zip(query.reading.parts, query.parts)):
         if number == 0 and definitions:
             continue  # the definition leading the answer answers the part asking what the term is
@@ -442,10 +445,6 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
             continue
         # "What are the main causes … and how often is no cause found?": each part's best sentence leads the answer,
         # judged by what that part asks.
-        # A part may be answered where the whole question's passages do not reach ("…and what tissues can they turn
-        # into?"): it is scored against all of the review's text.
-        seen = {c.sentence.text for c in prose}
-        pool = [c.sentence for c in prose] + [s for s in evidence.prose_sentences if s.text not in seen]
         ranked = [replace(item, score=item.score + adjustments.get(item.sentence.row, 0.0))
                   for item in evidence.score(part, pool, settings.lexical_weight)]
         ranked = _favoured(sorted(ranked, key=lambda item: -item.score), _answer_cues(text, topic, evidence, settings))
@@ -453,7 +452,8 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
         if lead is not None:
             leading.append(lead)
     # "how many ways…?": the numbered lists that may count them join the candidates (see the cue in _answer_cues).
-    listed = [item for item in counting_lists(query, evidence, settings) if item.sentence not in {c.sentence for c in candidates}]
+    present = {c.sentence for c in candidates}
+    listed = [item for item in counting_lists(query, evidence, settings) if item.sentence not in present]
     candidates = sorted([*candidates, *listed], key=lambda item: -item.score)
     candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings))
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
@@ -560,7 +560,7 @@ def _card(number: int, query: Query, evidence: Evidence, settings: AnswerSetting
     if salient_words(query.reading.text):
         order = {item.sentence.row: rank for rank, item in enumerate(evidence.score(query, prose, settings.lexical_weight))}
         prose.sort(key=lambda s: order[s.row])
-    prose = list({s.text: s for s in reversed(prose)}.values())[::-1][: settings.card_quotes]  # passages overlap
+    prose = each_text_once(prose)[: settings.card_quotes]
     rows = _rows_of(evidence, [s for s in sentences if _is_row(evidence, s)])
     abstract = " ".join(s.text for position in citing_positions if evidence.index.chunks[position].kind == "abstract"
                         for s in evidence.by_chunk.get(position, ()))
@@ -648,18 +648,20 @@ def _abbreviations(query: Query, evidence: Evidence, settings: AnswerSettings) -
 def _section(sentence: Sentence, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
     """A short section asked for by name ("who funded the review?") quoted as the review has it, from its start."""
     section = evidence.index.chunks[sentence.chunk].section
-    texts: dict[str, Sentence] = {}
-    for position, chunk in enumerate(evidence.index.chunks):
-        if chunk.section == section:
-            for s in evidence.by_chunk.get(position, ()):
-                texts.setdefault(s.text, s)
+    told = each_text_once(s for position, chunk in enumerate(evidence.index.chunks) if chunk.section == section
+                          for s in evidence.by_chunk.get(position, ()))
+    return [Prose(tuple(_quote(evidence, s) for s in _within(told, settings.max_chars)))]
+
+
+def _within(sentences: Sequence[Sentence], max_chars: int) -> list[Sentence]:
+    """The first sentences, in order, while they fit in `max_chars` (the first always)."""
     chosen, length = [], 0
-    for s in texts.values():
-        if chosen and length + len(s.text) > settings.max_chars:
+    for sentence in sentences:
+        if chosen and length + len(sentence.text) > max_chars:
             break
-        chosen.append(s)
-        length += len(s.text)
-    return [Prose(tuple(_quote(evidence, s) for s in chosen))]
+        chosen.append(sentence)
+        length += len(sentence.text)
+    return chosen
 
 
 # A sentence telling a step of a procedure: it opens with a step word, or says what is done to the material.
@@ -689,13 +691,7 @@ def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evi
     steps = sorted({item.sentence.text: item.sentence for item in told if _STEP.search(item.sentence.text)}.values(),
                    key=lambda s: s.row)
     if len(steps) >= settings.procedure_min_steps:
-        chosen, length = [], 0
-        for step in steps[: settings.procedure_sentences]:
-            if chosen and length + len(step.text) > settings.procedure_chars:
-                break
-            chosen.append(step)
-            length += len(step.text)
-        return [Prose(tuple(_quote(evidence, s) for s in chosen))]
+        return [Prose(tuple(_quote(evidence, s) for s in _within(steps[: settings.procedure_sentences], settings.procedure_chars)))]
     chosen = _select(told, evidence, longer, limit=settings.procedure_sentences, margin=settings.synthesis_margin)
     return [Prose(tuple(_quote(evidence, s) for s in sorted(chosen, key=lambda s: s.row)))]
 
@@ -790,8 +786,8 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     mentions = _side_mentions(evidence, sides)
     pool = evidence.score(query, evidence.quotable(range(len(evidence.index.chunks)), query.reading.asks_sections),
                           settings.lexical_weight)
-    pool = list({item.sentence.text: item for item in reversed(pool)
-                 if not _is_row(evidence, item.sentence) and not item.sentence.gate}.values())[::-1]  # a text once
+    pool = each_text_once((item for item in pool if not _is_row(evidence, item.sentence) and not item.sentence.gate),
+                          text=lambda item: item.sentence.text)
     named = {item.sentence.row: mentions(item.sentence) for item in pool}
     # A sentence naming both sides compares them only when it says how they differ ("…whereas…", "easier than"):
     # "Azoospermia is classified as obstructive and non-obstructive" merely names them.

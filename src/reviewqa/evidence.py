@@ -12,7 +12,8 @@ import math
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterable, Sequence
+from operator import attrgetter
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
@@ -22,6 +23,8 @@ from .config import AnswerSettings
 from .records import Chunk, Reference, Table, expand_citations
 from .store import IndexData
 from .understand import ADMIN_SECTIONS, METHODS_SECTIONS, Query, cited_words
+
+T = TypeVar("T")
 
 # The section gate of a sentence: administrative text is never quoted unless asked about by name;
 # the review's methods only when the question is about them.
@@ -58,6 +61,18 @@ _SUBJECT_LAST_WORDS = 2
 # Words of the field's subject, too general to name a term or a list's items on their own ("what are MSCs?" names
 # MSCs by them all; "how many MSCs…" is not counted by a list of what MSCs do).
 FIELD_SUBJECT_WORDS = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell cells"))
+
+
+def each_text_once(items: Iterable[T], text: Callable[[T], str] = attrgetter("text")) -> list[T]:
+    """The items in their order, each text kept once (its first): passages overlap, so one sentence of the review
+    comes from two of them."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if text(item) not in seen:
+            seen.add(text(item))
+            kept.append(item)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -239,14 +254,13 @@ class Evidence:
     @cached_property
     def prose_sentences(self) -> list[Sentence]:
         """The sentences of the review's own text (not tables, abstracts or administrative text), each text once."""
-        return list({s.text: s for s in reversed(self.sentences)
-                     if not s.gate and self.index.chunks[s.chunk].kind == "prose"}.values())[::-1]
+        return each_text_once(s for s in self.sentences if not s.gate and self.index.chunks[s.chunk].kind == "prose")
 
     @cached_property
     def numbered_lists(self) -> list[Sentence]:
         """Sentences of the review's text that open a numbered list ("…developed as follows: (1) retinoic acid, …"):
         what a "how many…?" question may be answered by, however few of its words they share."""
-        return [s for s in self.sentences if not s.gate and self.index.chunks[s.chunk].kind == "prose" and "(1)" in s.text]
+        return [s for s in self.prose_sentences if "(1)" in s.text]
 
     def definitions(self, term: str) -> list[Sentence]:
         """The review's sentences stating what `term` is: its words (abbreviations spelled out) are the subject of "is
@@ -268,8 +282,7 @@ class Evidence:
                 ends = " ".join(subject[:_SUBJECT_WORDS] + subject[-_SUBJECT_LAST_WORDS:])
                 return bool(subject) and specific <= set(lexical.tokenize(spelled_out(ends, self.abbreviations)))
 
-            self._definitions[term] = [s for s in self.sentences if not s.gate and self.index.chunks[s.chunk].kind == "prose"
-                                       and defines(s)]
+            self._definitions[term] = [s for s in self.prose_sentences if defines(s)]
         return self._definitions[term]
 
     def quotable(self, positions: Iterable[int], asked: frozenset[str]) -> list[Sentence]:
