@@ -70,6 +70,7 @@ def test_a_near_domain_question_is_declined_naming_what_is_not_covered(assistant
     "python list comprehension example",
     "CRISPR treatment for sickle cell disease",
     "is MSC therapy for infertility FDA approved",
+    "python: how to reverse a list in place?",  # "how to…" asks a procedure the review must come close to telling
 ])
 def test_off_domain_and_near_domain_questions_are_declined(assistant, question):
     assert not assistant.ask(question).covered
@@ -88,6 +89,11 @@ def test_a_trials_results_are_not_reported_and_its_row_is_shown(assistant):
     assert not answer.covered and "does not report sperm retrieval" in text and "Recruiting" in text
 
 
+def test_a_trial_described_not_named_has_no_reported_results(assistant):
+    answer = assistant.ask("what were the results of the Russian adipose stem cell trial for azoospermia?")
+    assert not answer.covered and "no studies have been published" in to_markdown(answer)
+
+
 def test_a_quantity_the_review_does_not_give_is_declined(assistant):
     assert not assistant.ask("how many MSCs were injected per testis in the human azoospermia trials").covered
 
@@ -99,6 +105,8 @@ def test_a_quantity_the_review_does_not_give_is_declined(assistant):
     "How can obesity distort testosterone and estradiol results in infertile men?",  # lab results, not treatment outcomes
     "exclusion criteria of the review",  # a section asked for by name
     "who funded this review",
+    "FSH cutoff in NOA pts?",  # clinicians' shorthand
+    "in NOA pts, how often do they actually find sperm on the 1st TESE?",  # the figure is in the second-best passage too
 ])
 def test_in_scope_questions_in_other_words_are_answered(assistant, question):
     assert assistant.ask(question).covered

@@ -336,3 +336,32 @@ def test_the_sentence_that_answers_leads(assistant, question, leads_with):
 def test_a_figure_the_review_does_not_give_is_declined(assistant, question, says):
     answer = assistant.ask(question)
     assert not answer.covered and says in to_markdown(answer)
+
+
+def _prose_quotes(answer) -> list[str]:
+    return [quote.text for block in answer.blocks if isinstance(block, Prose) for quote in block.quotes]
+
+
+def test_one_fact_asked_is_answered_by_at_most_two_sentences(assistant):
+    answer = assistant.ask("how often do they find sperm in NOA men on the first TESE?")
+    quotes = _prose_quotes(answer)
+    assert "50% of cases" in quotes[0] and len(quotes) <= assistant.settings.answer.fact_sentences
+
+
+def test_further_gaps_are_about_the_subject_asked(assistant):
+    quotes = _prose_quotes(assistant.ask("why couldn't they say which MSC source is best?"))
+    assert any("Lack of comparing" in quote for quote in quotes)
+    assert not any("Jordan" in quote or "needs more clarification" in quote for quote in quotes)
+
+
+def test_compared_lines_off_what_is_compared_are_left_out(assistant):
+    quotes = _prose_quotes(assistant.ask("bone marrow vs fat: how many MSCs per total cells in each?"))
+    assert "1:30" in quotes[0] and not any("syringe" in quote or "Friedenstein" in quote for quote in quotes)
+
+
+def test_a_follow_up_after_an_acknowledgement_is_read_with_the_question_before(assistant):
+    from reviewqa.assistant import turn_of
+
+    first = assistant.ask("what hormones should be checked in azoospermic men?")
+    answer = assistant.ask("ok and what about FSH in NOA?", [turn_of(first)])
+    assert answer.reading.text.startswith("what hormones should be checked") and "FSH" in _prose_quotes(answer)[0]

@@ -456,6 +456,7 @@ def test_how_many_countries_lists_them(tables):
     "Which MSC source does the review suggest for azoospermia treatment?",
     "Why is adipose tissue a better source than bone marrow?",
     "Which MSC sources are recommended for clinical use?",
+    "Which MSC source do the authors end up recommending for azoospermia treatment?",
 ])
 def test_questions_about_the_reviews_judgement_are_not_table_questions(question):
     assert parse_table_question(question) is None

@@ -61,6 +61,7 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
                              r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"
                              r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
+_A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w-]+\s+){0,5}?trial\b")
 # Asking whether a treatment worked ("did it bring back menstruation?"): a result, which no listed trial reports.
 _EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:work(?:ed|s)?|help(?:ed|s)?|restor\w*|improv\w*|"
                            r"cured?|bring back|brought back|recover\w*|increas\w*|reduc\w*|effective)\b")
@@ -73,7 +74,7 @@ _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?
 # A number that names something rather than counting it.
 _NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")
 # Asking for a quantity: the answer needs a number.
-_QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon)|"
+_QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon|likely|probable|common)|"
                        r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds"
                        r"|count|amount|level|yield)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
@@ -97,7 +98,7 @@ _SYNTHESIS = ("summary", "limitations", "compare")
 # (words at least this long) or two (longer words).
 _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN = 5, 4, 0.8, 5, 5, 9
 # "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
-_SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate)\b")
+_SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate|how (?:likely|probable|common))\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
 _HOW_MANY = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s*){1,4})")
 # Where the words naming what is counted stop: "how many days | do transplanted MSCs survive".
@@ -418,7 +419,8 @@ class Assessor:
         if other and (_HUMAN_STUDY.search(lowered) or _PEOPLE_OUTCOMES.search(lowered)) \
                 and not _REVIEWED_TREATMENT.search(other["treatment"]):
             return Coverage(False, missing, "treatment", best, best_score, coverage, other["treatment"].strip())
-        outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)) if reading.trial_codes else
+        # A registered trial, named by its code or described ("the Russian adipose stem cell trial").
+        outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)) if reading.trial_codes or _A_TRIAL.search(lowered) else
                    _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
         if outcome:
             # No trial's results, and no treated person's outcome, are reported: "no studies have been published…".
@@ -436,7 +438,9 @@ class Assessor:
             absent = [side for side in _distinct_words(reading.sides) if side and not any(self.uses(w) for w in side)]
             if absent or (many_missing and not strong):
                 return result("vocabulary", tuple(w for side in absent for w in side) or missing)
-            return result()
+            # A procedure is told by sentences close to the question ("how to reverse a list?" is not about liposuction).
+            weak = reading.procedure and (best is None or best_score < self.settings.min_evidence)
+            return result("evidence" if weak else "")
         if best is not None and asked_as(self.evidence.index.chunks[best.sentence.chunk]) in reading.asks_sections \
                 and coverage >= self.settings.min_coverage:
             # "who funded the review?": the section asked for by name answers it — unless it is asked for a figure it

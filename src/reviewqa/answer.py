@@ -460,7 +460,12 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     if (leading and not _is_row(evidence, leading[0].sentence)) or (candidates and not _is_row(evidence, candidates[0].sentence)):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
     margin = settings.explanation_margin if query.reading.explanation else None
-    chosen = _select(candidates, evidence, settings, margin=margin, leading=leading, topic=topic,
+    # One fact asked is one fact answered: a how or why question's reasoning, or a compound question's parts, run longer.
+    # (Table rows leading are each their own fact.)
+    one_fact = not (query.reading.explanation or len(query.reading.parts) > 1
+                    or (candidates and _is_row(evidence, candidates[0].sentence)))
+    limit = settings.fact_sentences if one_fact else settings.max_sentences
+    chosen = _select(candidates, evidence, settings, limit=limit, margin=margin, leading=leading, topic=topic,
                      explaining=query.reading.explanation)
     return _list_count(query, chosen) + _prose_and_rows(chosen, evidence, settings)
 
@@ -608,6 +613,7 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
             blocks.append(Prose(tuple(_quote(evidence, s) for s in risks), heading="Risks and drawbacks"))
         return blocks
     asked = [section for section in query.reading.asks_sections if section in METHODS_SECTIONS]
+    topic: frozenset[str] = frozenset()
     if asked:
         # "limitations of the review's search": what bounds it is what its methods say it kept and left out.
         pool = _strand_sentences(query, evidence, asked, settings)
@@ -617,10 +623,12 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         pool = _cue_candidates(query, evidence, cues, settings)
         if cues is _GAP_CUES:
             pool = _favouring(pool, _GAP_STATEMENTS.search, settings.judgement_bonus)
+            # "why can't they say which source is best?": a further gap is one of that subject, not any of the review's.
+            topic = _topic(query)
         # "the biggest gap in the human evidence": the gaps of that strand of the review first.
         sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
         pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
-    return _prose_and_rows(_select(pool, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
+    return _prose_and_rows(_select(pool, evidence, settings, margin=settings.synthesis_margin, topic=topic), evidence, settings)
 
 
 def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str], settings: AnswerSettings) -> list[ScoredSentence]:
@@ -815,6 +823,11 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     aspect = [stem for stem in _topic(query) - evidence.topic_words  # "fat" stands for the side "adipose tissue"
               if not side_words & set(lexical.tokenize(expand_query(stem, evidence.abbreviations)))]
     lines.sort(key=lambda line: evidence.overlap(aspect, line[0].sentence.words) < settings.aspect_min_share)
+    if aspect and lines:
+        # A line neither speaking to what is compared nor close to the best line is padding, however well it names a side.
+        best = max(item.score for item, _ in lines)
+        lines = [(item, label) for item, label in lines
+                 if evidence.overlap(aspect, item.sentence.words) > 0 or item.score >= best - settings.extra_margin]
     quotes = [_quote(evidence, item.sentence, label) for item, label in lines]
     return [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
 

@@ -76,6 +76,9 @@ class RetrievalSettings(_Group):
 class AnswerSettings(_Group):
     passages: int = Field(12, ge=1, description="Top passages the answer sentences are drawn from.")
     max_sentences: int = Field(4, ge=1, le=20, description="Most sentences quoted in a prose answer.")
+    fact_sentences: int = Field(
+        2, ge=1, le=20, description="Most sentences quoted for a question asking one fact (not how or why, not in parts), "
+                                    "the sentences it needs to be read included.")
     max_chars: int = Field(800, ge=100, description="Most characters of quoted text in a prose answer (the best sentence is always quoted).")
     lexical_weight: float = Field(
         0.35, ge=0, description="How much the IDF-weighted share of the question's words a sentence uses adds to its cosine similarity.")

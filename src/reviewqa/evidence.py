@@ -232,8 +232,9 @@ class Evidence:
         return scored
 
     def candidates(self, query: Query, positions: Sequence[int], settings: AnswerSettings) -> list[ScoredSentence]:
-        """The quotable sentences of the top passages at `positions` (best first), scored against the query, with a
-        small preference for higher-ranked passages; the review's methods count less unless asked about."""
+        """The quotable sentences of the top passages at `positions` (best first, each text once: passages overlap),
+        scored against the query, with a small preference for higher-ranked passages; the review's methods count less
+        unless asked about."""
         asked = query.reading.asks_sections
         # A section asked for by name ("who funded the review?") competes with all its sentences, and leads.
         named = [i for i, chunk in enumerate(self.index.chunks) if chunk.kind == "prose" and asked_as(chunk) in asked]
@@ -249,7 +250,7 @@ class Evidence:
             penalty = settings.unasked_methods_penalty if item.sentence.gate == METHODS and not methods_asked else 0.0
             scored.append(replace(item, score=item.score + bonus - penalty))
         scored.sort(key=lambda item: -item.score)
-        return scored
+        return each_text_once(scored, lambda item: item.sentence.text)
 
     @cached_property
     def prose_sentences(self) -> list[Sentence]:

@@ -170,7 +170,7 @@ _YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:
 # A follow-up this short naming only values ("any in rats?", "the female ones?") narrows or replaces the previous query.
 _SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
-_JUDGEMENT = re.compile(r"\b(?:why|suggests?|recommends?|recommended|prefer(?:red|s)?|best|better|advantages?|conclude[sd]?"
+_JUDGEMENT = re.compile(r"\b(?:why|suggest\w*|recommend\w*|prefer\w*|best|better|advantages?|conclude[sd]?"
                         r"|(?:would|should|do|does|did) (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|use|go with|opt for)"
                         r"|which (?:\w+ ){1,3}?to (?:use|choose|pick|go with))\b")
 # Asking for an explanation, an overview or what was published: prose, whatever values the question names.

@@ -142,7 +142,9 @@ _METHODS_ASKED: dict[str, re.Pattern] = {
 }
 METHODS_SECTIONS: tuple[str, ...] = tuple(_METHODS_ASKED)
 
-_FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|same for|and what about|and in|or|then|so)\b[\s,]*",
+# (After a word acknowledging the last answer: "ok and what about…", "thanks, and in rats?".)
+_FOLLOW_UP_START = re.compile(r"^\s*(?:(?:ok(?:ay)?|cool|great|thanks|thank you|thx|nice|hmm+|i see|got it|right|alright)\b[\s,.!]*)?"
+                              r"(?:and|but|also|what about|how about|same for|and what about|and in|or|then|so)\b[\s,]*",
                               re.IGNORECASE)
 # "which of those harvesting methods…": one of the things just named.
 _OF_THOSE = re.compile(r"^\s*(?:and\s+|so\s+)?(?:which|what|how many|are any|is any|did any)\s+(?:ones?\s+)?of\s+(?:those|them|these)\b",

@@ -136,6 +136,15 @@ SYNONYMS: dict[str, str] = {
     "bone cells": "osteoblasts",
     "muscle": "myoblasts",
     "fat cells": "adipocytes",
+    # Clinicians' shorthand.
+    "pt": "patient",
+    "pts": "patients",
+    "tx": "treatment",
+    "dx": "diagnosis",
+    "hx": "history",
+    "bx": "biopsy",
+    "sx": "symptoms",
+    "f/u": "follow-up",
 }
 # Abbreviations of the field the review uses without defining in its list.
 FIELD_ABBREVIATIONS: dict[str, str] = {
