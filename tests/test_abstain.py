@@ -89,6 +89,16 @@ def test_a_trials_results_are_not_reported_and_its_row_is_shown(assistant):
     assert not answer.covered and "does not report sperm retrieval" in text and "Recruiting" in text
 
 
+@pytest.mark.parametrize("question", [
+    "What is the success rate of varicocele repair for bringing back sperm in men with NOA?",  # TESE-ICSI's rate is not it
+    "can stem cell therapy cure erectile dysfunction? what success rates?",
+    "How much busulfan did they give the mice to make the azoospermia model?",  # the tables name the drug, not its amount
+])
+def test_a_rate_or_amount_of_something_else_is_no_figure_for_what_is_asked(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.covered and "no figure" in to_markdown(answer)
+
+
 def test_a_trial_described_not_named_has_no_reported_results(assistant):
     answer = assistant.ask("what were the results of the Russian adipose stem cell trial for azoospermia?")
     assert not answer.covered and "no studies have been published" in to_markdown(answer)
@@ -107,6 +117,9 @@ def test_a_quantity_the_review_does_not_give_is_declined(assistant):
     "who funded this review",
     "FSH cutoff in NOA pts?",  # clinicians' shorthand
     "in NOA pts, how often do they actually find sperm on the 1st TESE?",  # the figure is in the second-best passage too
+    "what percent of infertile guys have NOA (the zero sperm type thats not from a blockage)?",  # a lay word for the review's
+    "what is the success rate of TESE-ICSI in NOA?",  # the rate of what the figure's sentence (or the one before) names
+    "How much trials in table 4 was done in Jordan?",  # "how much" of rows counts them
 ])
 def test_in_scope_questions_in_other_words_are_answered(assistant, question):
     assert assistant.ask(question).covered

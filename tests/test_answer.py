@@ -301,6 +301,17 @@ def test_a_procedure_is_told_by_its_steps_in_the_reviews_order(assistant):
     assert all(position >= 0 for position in positions) and positions == sorted(positions)
 
 
+def test_a_procedure_is_told_from_the_section_telling_its_steps(assistant):
+    # The section most of the best sentences come from names liposuction; another tells its steps.
+    text = to_markdown(assistant.ask("summarise the steps to get MSCs from liposuction fat"))
+    assert "separated into 3 layers" in text and "lysed in sterile collagenase" in text
+
+
+def test_a_figure_quoted_finds_the_work_that_gives_it(assistant):
+    answer = assistant.ask("which paper gives the 13.4% TESE-ICSI number")
+    assert [citation.ref for citation in answer.citations][:1] == [22]
+
+
 def test_a_summary_of_lab_animal_and_human_evidence_has_each_strand_and_the_conclusion(assistant):
     labels = [quote.label for block in assistant.ask("give me the big picture on MSCs: lab, animal and human evidence").blocks
               if isinstance(block, Prose) for quote in block.quotes]

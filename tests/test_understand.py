@@ -163,6 +163,7 @@ def test_a_follow_up_about_a_cited_work_shows_the_work_the_answer_cited(referenc
     ("why couldnt the authors say which MSC source works best?", "limitations"),  # what the review could not settle
     ("why are MSCs considered better than other stem cells? summarise the advantages", "limitations"),
     ("is micro-TESE better than conventional TESE for finding sperm?", "compare"),
+    ("If a NOA patient does TESE and then ICSI, whats the real chance it works overall?", "fact"),  # "overall" of a chance
 ])
 def test_what_kind_of_answer_is_asked(references, question, intent):
     assert read(question, [], references).intent == intent
@@ -201,6 +202,7 @@ def test_what_a_cited_first_author_found_is_a_look_up_of_their_work(references):
     ("define exosomes", "exosomes"),
     ("what does multipotent mean", "multipotent"),
     ("what does SSF stand for?", "SSF"),
+    ("wat does NOA mean", "NOA"),
     ("what is a Leydig cell", "Leydig cell"),
     ("what is the success rate of TESE", ""),
     ("what is the best source", ""),

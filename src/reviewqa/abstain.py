@@ -62,6 +62,10 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
                              r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
 _A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w-]+\s+){0,5}?trial\b")
+_RATE_ASKED = re.compile(r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?\b")
+# "the success rate of varicocele repair for…": the rate of a named treatment.
+_RATE_OF = re.compile(r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates? (?:of|for|with|after) "
+                      r"(?P<treatment>[\w\s-]+?)(?=\s+(?:for|in|to|at|among|on|when|if)\b|\s*[?.,]|$)")
 # Asking whether a treatment worked ("did it bring back menstruation?"): a result, which no listed trial reports.
 _EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:work(?:ed|s)?|help(?:ed|s)?|restor\w*|improv\w*|"
                            r"cured?|bring back|brought back|recover\w*|increas\w*|reduc\w*|effective)\b")
@@ -75,13 +79,15 @@ _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?
 _NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")
 # Asking for a quantity: the answer needs a number.
 _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon|likely|probable|common)|"
-                       r"(?:what|which|the) (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rate|dose|dosage|number|chance|odds"
+                       r"(?:what|which|the)(?:(?:'s| is| are| was| were)(?: the)?)? (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rates?|dose|dosage|number|chances?|odds"
                        r"|count|amount|level|yield)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
 # A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").
 _MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|cut-?offs?|thresholds?|"
                       r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l)|costs?|costly|price[sd]?|pricing|expensive|cheap\w*"
                       r"|afford\w*|fees?)\b")
+# "how much busulfan…": an amount, never a number of rows ("how much trials…" counts them).
+_HOW_MUCH = re.compile(r"\bhow much\b(?!\s+(?:\w+\s+)?(?:trials?|stud(?:y|ies)|rows?|papers?|models?|experiments?|entries|references|works)\b)")
 # A measured figure: a number with a unit of dose, concentration, time, money or a ratio ("7.6 IU/mL", "1:30", "1 day").
 _MEASURE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[µu]g|mg|ng|g|kg|m?l|mL|IU|U|m?mol|[µunm]M|°C|h|hours?|days?|weeks?|months?"
                             r"|dollars?|euros?|USD|EUR)\b|[$€£]\s*\d"
@@ -370,6 +376,10 @@ class Assessor:
             return [h.position for h in hits if works & set(h.chunk.refs) or h.chunk.ref in works]
         return [h.position for h in hits[: self.settings.subject_passages]]
 
+    def _previous(self, sentence):
+        """The sentence before `sentence` in its passage, or None."""
+        return self.evidence.by_chunk[sentence.chunk][sentence.number - 1] if sentence.number else None
+
     def _about(self, positions: Sequence[int]) -> list:
         """The prose sentences of the passages at `positions` (table rows and entries give no figures)."""
         return [s for position in positions if self.evidence.index.chunks[position].kind not in ("table_row", "reference")
@@ -383,7 +393,7 @@ class Assessor:
         if reading.table is not None:
             # A table question is answered (or found empty) by the table — unless it asks a measured quantity the tables
             # do not record ("what busulfan dose…": Table 3 names the drug, never its dose).
-            measured = _MEASURE.search(reading.question.lower())
+            measured = _MEASURE.search(reading.question.lower()) or _HOW_MUCH.search(reading.question.lower())
             return Coverage(not measured, reason="quantity" if measured else "", closest=best, best=best_score, coverage=1.0)
         named = set(reading.trial_codes) | {str(n) for n in reading.references}
         # A look-up of a cited work may quote its entry: its authors' names and title words are known.
@@ -471,6 +481,18 @@ class Assessor:
             on_topic = sorted(prose, key=lambda s: (-self.evidence.overlap(topic, s.sentence.words), -s.score))
             looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences] \
                 + counting_lists(query, self.evidence, self.settings)
-            if not any(gives_figure_for(reading.text, s.sentence.text) for s in looked_at):
+            giving = [s.sentence for s in looked_at if gives_figure_for(reading.text, s.sentence.text)]
+            if not giving:
                 return result("quantity")
+            rate_of = _RATE_OF.search(lowered)
+            if rate_of or _RATE_ASKED.search(lowered):
+                # "the success rate of varicocele repair…": a rate of that treatment (or, unnamed, of what the question
+                # is about: "can it cure erectile dysfunction? what success rates?"), told where the figure is or just
+                # before it ("…TESE-ICSI… As a result, … this technique is about 13.4%"), not TESE-ICSI's for any other.
+                # (Named by its most specific word: "varicocele" of "varicocele repair".)
+                named = max((set(self.matches(word)) for word in salient_words(rate_of["treatment"] if rate_of else reading.text)),
+                            key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
+                told = set().union(*(s.words | (self._previous(s).words if self._previous(s) else frozenset()) for s in giving))
+                if named and not named & told:
+                    return result("quantity")
         return result()

@@ -577,6 +577,10 @@ def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbe
     return list(cards)
 
 
+# A figure a question quotes ("13.4%", "1:30", "7.6"): not a reference number or a year on its own.
+_QUOTED_FIGURE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|\d+:\d[\d,]*")
+
+
 def found_references(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSentence], table: TableResult | None,
                      evidence: Evidence, settings: AnswerSettings) -> tuple[int, ...]:
     """The cited works a question describes without naming them: the references of the table rows it describes, or
@@ -585,7 +589,11 @@ def found_references(query: Query, hits: Sequence[Hit], candidates: Sequence[Sco
         return table.refs[: settings.found_references]
     entries = [s for hit in hits if hit.chunk.kind == "reference" for s in evidence.by_chunk.get(hit.position, ())]
     best_entry = next(iter(evidence.score(query, entries, settings.lexical_weight)), None)
-    best_citing = next((c for c in candidates if c.sentence.refs), None)
+    # "which paper gives the 13.4% number?": the sentence stating the figure quoted names the work.
+    figures = _QUOTED_FIGURE.findall(query.reading.text)
+    citing = [c for c in candidates if c.sentence.refs]
+    best_citing = next((c for c in citing if figures and all(figure in c.sentence.text for figure in figures)),
+                       next(iter(citing), None))
     if best_entry is not None and (best_citing is None or best_entry.score >= best_citing.score - settings.entry_margin):
         return (evidence.index.chunks[best_entry.sentence.chunk].ref,)
     return best_citing.sentence.refs[: settings.found_references] if best_citing else ()
@@ -691,9 +699,13 @@ def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evi
     for item in best:
         section = evidence.index.chunks[item.sentence.chunk].section
         weight[section] = weight.get(section, 0.0) + item.score - best[-1].score
-    section = max(weight, key=weight.get)
+    # A section that tells the steps (see below) outweighs one that only names the procedure.
+    told_in = {section: _strand_sentences(query, evidence, (section,), settings) for section in weight}
+    steps_in = {section: len({item.sentence.text for item in told if _STEP.search(item.sentence.text)})
+                for section, told in told_in.items()}
+    section = max(weight, key=lambda section: (steps_in[section] >= settings.procedure_min_steps, weight[section]))
     longer = settings.model_copy(update={"max_chars": settings.procedure_chars})
-    told = _strand_sentences(query, evidence, (section,), settings)
+    told = told_in[section]
     # The steps themselves, in the review's order ("…infiltrated…", "…separated into 3 layers…", "…are removed…",
     # "…is washed…", "Next, … is lysed…"), when the section tells them; else its best sentences.
     steps = sorted({item.sentence.text: item.sentence for item in told if _STEP.search(item.sentence.text)}.values(),

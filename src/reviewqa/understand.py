@@ -78,7 +78,7 @@ _ADVANTAGES = re.compile(r"\b(?:advantages?|benefits?|strengths?|pros)\b"
 _PROS_AND_CONS = re.compile(r"\bpros?\b.*\bcons?\b|\badvantages?\b.*\b(?:disadvantages?|drawbacks?|risks?)\b"
                             r"|\bbenefits?\b.*\b(?:risks?|harms?|drawbacks?)\b")
 _SUMMARY = re.compile(
-    r"\b(?:summar\w*|overview|overall(?! (?:success|chances?|rates?|numbers?|counts?|risks?|effects?|results? of))|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
+    r"\b(?:summar\w*|overview|overall(?! (?:success|chances?|rates?|numbers?|counts?|risks?|effects?|results? of)|\s*\?*$)|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
     r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
     r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say)"
@@ -247,7 +247,7 @@ _DEFINITION = re.compile(
     r"^(?:(?:so|ok|okay|and|but|sorry|hi|hey|quick question)[,:]?\s+)?(?:"
     r"(?:what|wat|wht)(?:'s|s| is| are| r| exactly is| exactly are)\s+(?:an?\s+|the\s+)?(?P<what>[^?]+?)"
     r"|(?:define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+)?(?P<define>[^?]+?)(?:\s+(?:is|are|means?))?"
-    r"|what (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for))"
+    r"|(?:what|wat|wht) (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for))"
     r"(?:,?\s+(?:exactly|again|actually|anyway|simply|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)))?"
     r"\s*[?.!]*\s*$", re.IGNORECASE)
 _DEFINED_TERM_WORDS = 3

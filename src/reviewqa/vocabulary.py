@@ -136,6 +136,11 @@ SYNONYMS: dict[str, str] = {
     "bone cells": "osteoblasts",
     "muscle": "myoblasts",
     "fat cells": "adipocytes",
+    "blockage": "obstructive obstruction",
+    "blocked": "obstructive obstruction",
+    "blockages": "obstructive obstruction",
+    "prognosis": "favorable",
+    "outlook": "favorable",
     # Clinicians' shorthand.
     "pt": "patient",
     "pts": "patients",
