@@ -307,6 +307,24 @@ def test_a_procedure_is_told_from_the_section_telling_its_steps(assistant):
     assert "separated into 3 layers" in text and "lysed in sterile collagenase" in text
 
 
+def test_a_follow_up_goes_on_from_what_the_answer_before_it_quoted(assistant):
+    from reviewqa.assistant import turn_of
+
+    first = assistant.ask("what are the main risks of MSC therapy?")
+    quotes = _prose_quotes(assistant.ask("which one is considered the worst?", [turn_of(first)]))
+    assert any(quote.startswith("Among them, tumorigenicity is the most serious") for quote in quotes[:2])
+
+
+def test_what_a_strand_of_studies_found_is_told_without_a_numbered_list_of_mechanisms(assistant):
+    quotes = _prose_quotes(assistant.ask("Give me a short overview of what the animal studies found"))
+    assert "induction of spermatogenesis" in quotes[0] and not any("(1)" in quote for quote in quotes)
+
+
+def test_the_main_conclusion_is_what_the_review_found_and_recommends(assistant):
+    text = " ".join(_prose_quotes(assistant.ask("Can u summarize the review's main conclusion in simple words?")))
+    assert "has been shown in this systematic review" in text and "we can suggest adipose tissue-derived MSCs" in text
+
+
 def test_a_figure_quoted_finds_the_work_that_gives_it(assistant):
     answer = assistant.ask("which paper gives the 13.4% TESE-ICSI number")
     assert [citation.ref for citation in answer.citations][:1] == [22]

@@ -142,6 +142,14 @@ def test_a_turn_survives_json_and_ignores_a_malformed_table_state():
     turn = Turn.from_dict({"question": "x", "table": {"query": {"tables": "not a list of numbers"}}})
     assert turn.question == "x" and turn.table_query is None
     assert Turn.from_dict(Turn("q", "read as", None, (5,)).to_dict()) == Turn("q", "read as", None, (5,))
+    quoting = Turn("q", quoted=("The main risks of MSCs are…",))
+    assert Turn.from_dict(quoting.to_dict()) == quoting
+
+
+def test_a_follow_up_carries_what_the_answer_before_it_quoted(references):
+    earlier = Turn("what are the main risks of MSC therapy?", quoted=("The main risks of MSCs are…",))
+    assert read("which one is considered the worst?", [earlier], references).earlier_quotes == earlier.quoted
+    assert read("what are the animal models used in the review?", [earlier], references).earlier_quotes == ()
 
 
 def test_names_and_words_of_the_review_are_never_corrected_as_typing_slips(references):

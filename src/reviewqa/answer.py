@@ -40,6 +40,8 @@ _CONCLUDES = re.compile(r"^(?:As a result|Therefore|Thus|Hence|Consequently|Acco
 # ("It" is left out: "It is likely that…" leans on nothing; and so does "This systematic review…", the review itself.)
 _LEANS_ON_PREVIOUS = re.compile(r"^(?:These|This(?! (?:systematic )?(?:review|paper|article)\b)|They|Such|He|She|For this purpose"
                                 r"|To this end)\b")
+# A sentence going on about what the one before it named ("Among them, tumorigenicity is the most serious…").
+_TAKES_UP = re.compile(rf"{_LEANS_ON_PREVIOUS.pattern}|^(?:Among|Of) (?:them|these|those)\b")
 # A clause of a numbered list cut at its semicolons ("(2) MSCs can reduce…;"): the list is quoted as a whole.
 _LIST_ITEM = re.compile(r"^(?:and |or )?\(\d{1,2}\)")
 _LIST_OPENER = re.compile(r"\(1\)")
@@ -407,6 +409,18 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
     return cues
 
 
+def _going_on_cues(earlier: Sequence[str], evidence: Evidence, settings: AnswerSettings) -> list[tuple[Callable, float]]:
+    """A follow-up's answer goes on from what the answer before it quoted: a sentence taking one of those up ("The main
+    risks are…" → "Among them, tumorigenicity is the most serious…") gains."""
+    if not earlier:
+        return []
+    quoted = frozenset(earlier)
+    following = frozenset(siblings[number + 1].text for siblings in evidence.by_chunk.values()
+                          for number, sentence in enumerate(siblings[:-1])
+                          if sentence.text in quoted and _TAKES_UP.match(siblings[number + 1].text))
+    return [(following.__contains__, settings.continuation_bonus)]
+
+
 def _aim_cues(lowered: str, settings: AnswerSettings) -> list[tuple[Callable, float]]:
     """The review's statements of its aim share the field's words with every question: they answer only when asked."""
     if _ASKS_OWN_AIM.search(lowered) or _ASKS_WHAT_ABOUT.search(lowered):
@@ -455,7 +469,8 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     present = {c.sentence for c in candidates}
     listed = [item for item in counting_lists(query, evidence, settings) if item.sentence not in present]
     candidates = sorted([*candidates, *listed], key=lambda item: -item.score)
-    candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings))
+    candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings)
+                           + _going_on_cues(query.reading.earlier_quotes, evidence, settings))
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
     if (leading and not _is_row(evidence, leading[0].sentence)) or (candidates and not _is_row(evidence, candidates[0].sentence)):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
@@ -636,6 +651,7 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         # "the biggest gap in the human evidence": the gaps of that strand of the review first.
         sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
         pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
+    pool = _favoured(pool, _going_on_cues(query.reading.earlier_quotes, evidence, settings))
     return _prose_and_rows(_select(pool, evidence, settings, margin=settings.synthesis_margin, topic=topic), evidence, settings)
 
 
@@ -722,7 +738,10 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         return _procedure(query, candidates, evidence, settings)
     if _CONCLUDE.search(reading.text.lower()) and not reading.strands:
         # "what did they conclude about which source to use?": the conclusion that recommends one leads.
-        cues = [(_RECOMMENDS.search, settings.judgement_bonus)] if JUDGEMENT.search(reading.text.lower()) else []
+        # "the main conclusion in simple words": what it found, what is missing and what it recommends, not its hopes.
+        concludes = _RECOMMENDS.search if JUDGEMENT.search(reading.text.lower()) else \
+            (lambda text: bool(_FINDINGS.search(text) or NO_HUMAN_EVIDENCE.search(text) or _RECOMMENDS.search(text)))
+        cues = [(concludes, settings.judgement_bonus)]
         conclusions = _favoured(_strand_sentences(query, evidence, ("Conclusions",), settings), cues)
         return _prose_and_rows(_select(conclusions, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
     aims = _aims(query, evidence, settings) if _ASKS_OWN_AIM.search(reading.text.lower()) and not reading.strands else []
@@ -741,11 +760,15 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     if _ASKS_AIM.search(reading.text.lower()) and not reading.strands:
         # "what is this paper about?": the review's own statement of its aim comes first.
         quotes += [_quote(evidence, item.sentence, "Aim") for item in _aims(query, evidence, settings)[:1]]
+    findings_asked = len(strands) == 1 and bool(_FINDINGS_ASKED.search(reading.question.lower())) and not reading.explanation
     for label, _, sections in strands:
         # A strand is summed up by what its studies found ("…have been differentiated into germ cells…"), not by
         # whatever sentence of it happens to share the question's few words.
-        pool = _favouring(_strand_sentences(query, evidence, sections, settings),
-                          lambda text: bool(_FINDINGS.search(text) or NO_HUMAN_EVIDENCE.search(text)), settings.judgement_bonus)
+        # "what did the animal studies find?": a numbered list (of mechanisms, say), quoted whole, would be all of
+        # the answer; what the studies found is told by the sentences summing them up.
+        told = [item for item in _strand_sentences(query, evidence, sections, settings)
+                if not (findings_asked and (_LIST_ITEM.search(item.sentence.text) or "(1)" in item.sentence.text))]
+        pool = _favouring(told, lambda text: bool(_FINDINGS.search(text) or NO_HUMAN_EVIDENCE.search(text)), settings.judgement_bonus)
         best = _select(pool, evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
         quotes += [_quote(evidence, s, label) for s in best]
@@ -764,6 +787,8 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 # What a study strand found: the sentences that sum it up.
 _FINDINGS = re.compile(r"\b(?:showed|shown|demonstrat\w*|differentiated into|have been (?:differentiated|published)"
                        r"|induction)\b", re.IGNORECASE)
+# Asking what studies found, not how they went about it.
+_FINDINGS_ASKED = re.compile(r"\b(?:found|find|findings?|show(?:ed|n)?|results?|outcomes?|work(?:ed|s)?|evidence)\b")
 # Asking what the review sets out to do, and the sentences where it says so.
 _ASKS_AIM = re.compile(r"\b(?:about|aims?|purpose|goals?|objectives?|trying to|tries to|sets? out|point of)\b")
 # What a question sets aside: "besides germ cells", "other than bone marrow", "(not germ cells)", "without stem cells".
@@ -777,7 +802,8 @@ _STATES_AIM = re.compile(r"\b(?:this|the present|our) (?:systematic )?review (?:
 _SUMMARY_WORDS = frozenset("summarize summarise summary overview overall gist conclusion conclusions conclude concluded "
                            "findings finding main key points takeaways takeaway state field research msc mscs therapy "
                            "azoospermia noa stem cells cell sentences sentence words lines paragraph short brief briefly "
-                           "quick quickly simple simply plain like few couple current currently now stand".split())
+                           "quick quickly simple simply plain like few couple current currently now stand sum up "
+                           "evidence".split())
 
 
 def _aims(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from . import lexical, retrieve, understand, vocabulary
 from .abstain import Assessor
-from .answer import Answer, compose
+from .answer import Answer, Prose, compose
 from .config import Settings
 from .embed import BertQueryEncoder, Embedder, load_query_encoder
 from .errors import IndexProblem, QuestionRejected
@@ -51,8 +51,9 @@ def turn_of(answer: Answer) -> Turn:
     """What a later question needs of this answer."""
     table_query = answer.table.query if answer.table is not None else None
     leading = answer.table.values[:1] if table_query is not None and table_query.order in ("most", "fewest") else ()
+    quoted = tuple(quote.text for block in answer.blocks if isinstance(block, Prose) for quote in block.quotes)
     return Turn(answer.question, answer.interpreted, table_query, answer.reading.references, leading,
-                tuple(citation.ref for citation in answer.citations))
+                tuple(citation.ref for citation in answer.citations), quoted)
 
 
 class Assistant:

@@ -118,6 +118,9 @@ class AnswerSettings(_Group):
         0.2, ge=0, le=1, description="A sentence after the best one is quoted only when it uses this IDF-weighted share of "
                                      "what the question is about (its salient words, less the field's general ones): "
                                      "\"the testicles\" alone does not make a sentence about the Jordan group's cells.")
+    continuation_bonus: float = Field(
+        0.1, ge=0, description="Added to the score of the sentence right after one the previous answer quoted, when a follow-up "
+                               "is read with the question before it (\"which one is the worst?\" after the list of risks).")
     definition_sentences: int = Field(
         2, ge=1, description="Most sentences quoted when a question asks what a term is and the review states it "
                              "(\"NOA … manifests as the absence of spermatozoa…\").")

@@ -176,6 +176,7 @@ class Turn:
     references: tuple[int, ...] = ()  # the cited works it was about
     leading_values: tuple[str, ...] = ()  # the value a "most"/"fewest" table answer named ("Egypt"): what "their…" means
     cited: tuple[int, ...] = ()  # the works its answer cited, first first: what "when was it published?" asks about
+    quoted: tuple[str, ...] = ()  # the sentences its answer quoted: what a follow-up goes on from, not what it repeats
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Turn:
@@ -190,14 +191,15 @@ class Turn:
         reading = raw.get("reading", raw.get("interpreted_as", ""))
         leading = raw.get("leading_values") if isinstance(raw.get("leading_values"), list) else []
         cited = raw.get("cited") if isinstance(raw.get("cited"), list) else []
+        quoted = raw.get("quoted") if isinstance(raw.get("quoted"), list) else []
         return cls(str(raw.get("question", "")), str(reading or ""), table_query,
                    tuple(n for n in references if isinstance(n, int)), tuple(str(v) for v in leading),
-                   tuple(n for n in cited if isinstance(n, int)))
+                   tuple(n for n in cited if isinstance(n, int)), tuple(text for text in quoted if isinstance(text, str)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"question": self.question, "reading": self.reading,
                 "table_query": self.table_query.to_dict() if self.table_query else None, "references": list(self.references),
-                "leading_values": list(self.leading_values), "cited": list(self.cited)}
+                "leading_values": list(self.leading_values), "cited": list(self.cited), "quoted": list(self.quoted)}
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ class Reading:
     explanation: bool = False  # asks how or why: answered in a few sentences rather than one
     defines: str = ""  # the term a definition question asks about ("what is azoospermia?" → "azoospermia")
     asks_sections: frozenset[str] = frozenset()  # administrative or methods sections asked about by name
+    earlier_quotes: tuple[str, ...] = ()  # for a follow-up read with the question before it: what that answer quoted
 
     @property
     def follow_up(self) -> bool:
@@ -467,22 +470,25 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         return Reading(typed, text, _TABLE_INTENTS[table.intent], table=table, asks_sections=asks)
     text = read_follow_up(question, history)
     lowered = text.lower()
+    # "which one is the worst?" after "what are the main risks?": the answer goes on from the last one, not repeats it.
+    earlier = previous.quoted if previous is not None and text != question else ()
     if _PROS_AND_CONS.search(lowered):
-        return Reading(typed, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks)
+        return Reading(typed, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks,
+                       earlier_quotes=earlier)
     if _ADVANTAGES.search(lowered):
-        return Reading(typed, text, "limitations", advantages=True, asks_sections=asks)
+        return Reading(typed, text, "limitations", advantages=True, asks_sections=asks, earlier_quotes=earlier)
     if _LIMITATIONS.search(lowered):
-        return Reading(typed, text, "limitations", strands=_strands(text), asks_sections=asks)
+        return Reading(typed, text, "limitations", strands=_strands(text), asks_sections=asks, earlier_quotes=earlier)
     if _PROCEDURE.search(lowered) and not JUDGEMENT.search(question.lower()):
         # (Not "which of those harvesting methods is preferred?": the review's judgement answers that.)
-        return Reading(typed, text, "summary", procedure=True, asks_sections=asks)
+        return Reading(typed, text, "summary", procedure=True, asks_sections=asks, earlier_quotes=earlier)
     if _SUMMARY.search(lowered):
-        return Reading(typed, text, "summary", strands=_strands(text), asks_sections=asks,
+        return Reading(typed, text, "summary", strands=_strands(text), asks_sections=asks, earlier_quotes=earlier,
                        explanation=bool(_EXPLANATION.search(question) or _HOW_WITHIN.search(question)))
     if _COMPARE.search(lowered):
         sides = _sides(question)
         if len(sides) >= 2:
-            return Reading(typed, text, "compare", sides=sides, asks_sections=asks)
-    return Reading(typed, text, "fact", asks_sections=asks, parts=question_parts(question),
+            return Reading(typed, text, "compare", sides=sides, asks_sections=asks, earlier_quotes=earlier)
+    return Reading(typed, text, "fact", asks_sections=asks, parts=question_parts(question), earlier_quotes=earlier,
                    explanation=bool(_EXPLANATION.search(question)), strands=_strands(text),
                    defines=_defined_in(question) if text == question else "")
