@@ -156,6 +156,12 @@ def test_a_species_follow_up_replaces_the_species_whichever_column_held_it(assis
     assert follow.table.count == 5 and all(row[2] == "Sheep" for row in follow.table.rows)
 
 
+def test_a_follow_up_no_row_matches_says_so_then_shows_the_rows_of_what_it_names(assistant):
+    follow = assistant.ask("what about the female ones from egypt?",
+                           assistant.conversation(["what azoospermia stem cell trials are there from Egypt?"]))
+    assert "no trials" in follow.table.summary and "NCT02696889" in to_markdown(follow)
+
+
 def test_gaps_are_answered_by_what_is_missing_not_by_risks(assistant):
     answer = assistant.ask("why couldnt the authors rank which MSC source is best")
     assert to_markdown(answer).startswith("Lack of comparing studies between the MSCs' sources")

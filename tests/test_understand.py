@@ -165,6 +165,19 @@ def test_a_double_barrelled_first_author_is_found_by_either_name(references):
 def test_a_follow_up_about_a_cited_work_shows_the_work_the_answer_cited(references):
     earlier = Turn("how much of the bone marrow aspirate was MSCs?", cited=(24,))
     assert read("when was that paper published?", [earlier], references).references == (24,)
+    earlier = Turn("Which animal models used urine-derived stem cells?", cited=(146,))
+    assert read("who did that study, and how did the cells work?", [earlier], references).references == (146,)
+
+
+def test_a_first_author_and_colleagues_names_their_works(references):
+    assert set(named_references("what did Hsiao and colleagues find about MSC in testicular torsion", references)) == {126, 151}
+
+
+def test_a_table_follow_up_keeps_a_fallback_without_what_it_carried_over(references):
+    earlier = [Turn("what azoospermia stem cell trials are there from Egypt?")]
+    reading = read("what about the female ones from egypt?", earlier, references)
+    assert {c.field for c in reading.table.conditions} == {"disease", "sex", "country"}
+    assert {c.field for c in reading.table_fallback.conditions} == {"sex", "country"}
 
 
 @pytest.mark.parametrize("question, intent", [

@@ -182,6 +182,10 @@ class Assistant:
         settings = self.settings
         query = self.query(reading, evidence.abbreviations)
         table = answer_table_query(reading.table, evidence.tables) if reading.table is not None else None
+        if table is not None and not table.count and reading.table_fallback is not None:
+            # Then the answer says that none match all first, and shows those matching what the follow-up itself names.
+            fallback = answer_table_query(reading.table_fallback, evidence.tables)
+            table = replace(fallback, summary=f"{table.summary} {fallback.summary}") if fallback.count else table
         rows = set(table.row_ids) if table is not None else set()
         pinned = frozenset(i for i, c in enumerate(evidence.index.chunks) if c.kind == "table_row" and (c.table, c.row) in rows)
         hits = retrieve.search(query, evidence, settings.retrieval, k=k, kinds=kinds, pinned=pinned)

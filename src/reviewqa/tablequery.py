@@ -343,6 +343,11 @@ def _field_of(text: str, mention: Mention) -> tuple[str, Mention]:
     return name, mention
 
 
+def named_fields(text: str) -> frozenset[str]:
+    """The fields of the values a question names ("the female ones from Egypt?" → sex, country)."""
+    return frozenset(_field_of(text, mention)[0] for mention in mentions(text))
+
+
 def _joined_by_and(text: str, mentions: Sequence[Mention]) -> bool:
     gaps = [text[a.end:b.start].lower() for a, b in zip(mentions, mentions[1:])]
     return any(re.search(r"\b(?:and|with|plus|both)\b", gap) for gap in gaps) and not any(" or " in f" {gap} " for gap in gaps)

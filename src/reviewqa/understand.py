@@ -22,13 +22,13 @@ Whether the review covers the question at all is decided after retrieval (abstai
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from .records import CITATION_RE, TRIAL_CODE_RE, Reference, expand_citations
-from .tablequery import TableQuery, mentions, parse_table_question, rows_behind
+from .tablequery import TableQuery, mentions, named_fields, parse_table_question, rows_behind
 from .vocabulary import corrected, field_words, normalise_spelling
 
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
@@ -41,7 +41,7 @@ _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 _REF_NUMBERS = re.compile(r"\b(?:refs?|references?|citations?|cited work|cited as)\.?\s*(?:no\.?|number|nr\.?|#)?\s*"
                           r"(\d{1,3}(?:\s*(?:,|and|&|or)\s*\d{1,3})*)\b|#(\d{1,3})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
-_ET_AL = re.compile(r"\bet\.?\s*al\b|\band colleagues\b|\band co-?workers\b", re.IGNORECASE)
+_ET_AL = re.compile(r"(?:et\.?\s*al|and (?:colleagues|co-?workers|team|his team|her team|group))\b", re.IGNORECASE)
 # A surname used as the name of a work: "Scadden's paper", "Dyce porcine skin paper", "the study by Sherif".
 _WORK_OF = re.compile(r"^(?:'s|’s)\b|^(?:\s+\S+){0,3}?\s+(?:paper|study|article|work|group|lab|team|report)\b")
 _LOOK_UP_WORDS = 6  # a question this short that starts with a surname is a look-up of that author's work
@@ -159,7 +159,8 @@ _FOLLOW_UP_MAX_WORDS = 8
 _WORK_FOLLOW_UP_MAX_WORDS = 14
 # A follow-up about the work an answer cited ("when was it published?", "who wrote that paper?"), and how many of the
 # works it cited, first first, such a follow-up shows.
-_ABOUT_A_WORK = re.compile(r"\b(?:published|publish|journal|dois?|paper|article|authors?|title|reference|citation|cite|wrote|written)\b",
+_ABOUT_A_WORK = re.compile(r"\b(?:published|publish|journal|dois?|paper|article|authors?|title|reference|citation|cite|wrote|written"
+                           r"|who (?:did|ran|conducted|performed|led|carried out)|whose (?:study|work|paper|group))\b",
                            re.IGNORECASE)
 _CITED_FOLLOWED = 2
 # A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
@@ -210,6 +211,7 @@ class Reading:
     text: str  # as read in its conversation: what retrieval searches for
     intent: str  # one of INTENTS
     table: TableQuery | None = None  # the table query, for rows / count / compare-by-column questions
+    table_fallback: TableQuery | None = None  # a follow-up's query without what it carried over: asked when none match
     references: tuple[int, ...] = ()  # cited works it names
     trial_codes: tuple[str, ...] = ()
     sides: tuple[str, ...] = ()  # the things a prose comparison sets against each other
@@ -341,7 +343,7 @@ def _authored_references(text: str, known: Mapping[int, Reference]) -> list[int]
         for match in re.finditer(rf"\b{re.escape(surname)}\b", lowered):
             after, before = lowered[match.end():], lowered[: match.start()]
             opens = not before.strip() and len(words) <= _LOOK_UP_WORDS
-            named = (bool(years) or bool(_ET_AL.search(after[:12])) or bool(_WORK_OF.match(after))
+            named = (bool(years) or bool(_ET_AL.match(after.lstrip(" ,"))) or bool(_WORK_OF.match(after))
                      or bool(_WORK_BY_BEFORE.search(before)) or opens
                      or bool(_FINDING_BY_BEFORE.search(before) and _FINDING_VERB_AFTER.match(after)))
             if not named:
@@ -444,7 +446,7 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
             and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
         named = previous.references  # "what did they find?" after a question about a cited work
     elif not codes and not named and previous and previous.cited and _ANAPHOR.search(question) \
-            and _ABOUT_A_WORK.search(question) and short:
+            and _ABOUT_A_WORK.search(question) and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
         named = previous.cited[:_CITED_FOLLOWED]  # "when was that paper published?" after an answer citing it
     asks = asked_sections(question)
     if codes:
@@ -465,9 +467,15 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     if table is not None:
         # A table follow-up ("and in rats?") is also read with the question before it: that is what retrieval finds
         # passages for, and what the reader is shown it was taken to mean.
-        follows = state is not None and table != parse_table_question(question)
+        alone = parse_table_question(question)
+        follows = state is not None and table != alone
         text = read_follow_up(question, history) if follows else question
-        return Reading(typed, text, _TABLE_INTENTS[table.intent], table=table, asks_sections=asks)
+        # "what about the female ones from Egypt?" after the azoospermia trials from Egypt: when nothing matches all,
+        # the conditions carried over that the follow-up does not name itself are dropped.
+        named = named_fields(question)
+        kept = tuple(c for c in table.conditions if c.field in named or c not in state.conditions) if follows else ()
+        fallback = replace(table, conditions=kept) if follows and named and kept != table.conditions else None
+        return Reading(typed, text, _TABLE_INTENTS[table.intent], table=table, asks_sections=asks, table_fallback=fallback)
     text = read_follow_up(question, history)
     lowered = text.lower()
     # "which one is the worst?" after "what are the main risks?": the answer goes on from the last one, not repeats it.
