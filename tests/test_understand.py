@@ -169,6 +169,16 @@ def test_a_follow_up_about_a_cited_work_shows_the_work_the_answer_cited(referenc
     assert read("who did that study, and how did the cells work?", [earlier], references).references == (146,)
 
 
+@pytest.mark.parametrize("question", ["[126] what is it and what did it show", "what did [126] find about torsion?"])
+def test_a_bracketed_marker_opening_the_question_or_asked_about_names_the_work(references, question):
+    assert named_references(question, references) == (126,)
+
+
+def test_a_marker_quoted_inside_a_longer_question_names_no_work(references):
+    assert named_references("is it true that MSCs can stimulate testosterone production [126] in rats with torsion?",
+                            references) == ()
+
+
 def test_a_first_author_and_colleagues_names_their_works(references):
     assert set(named_references("what did Hsiao and colleagues find about MSC in testicular torsion", references)) == {126, 151}
 

@@ -61,7 +61,7 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
                              r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"
                              r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
-_A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w-]+\s+){0,5}?trial\b")
+_A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,5}?(?:trial|abstract)\b")
 _RATE_ASKED = re.compile(r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?\b")
 # "the success rate of varicocele repair for…": the rate of a named treatment.
 _RATE_OF = re.compile(r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates? (?:of|for|with|after) "

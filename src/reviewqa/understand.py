@@ -40,6 +40,8 @@ _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 # "ref 57", "refs 57 and 58", "reference no. 57", "citation 57", "#57"
 _REF_NUMBERS = re.compile(r"\b(?:refs?|references?|citations?|cited work|cited as)\.?\s*(?:no\.?|number|nr\.?|#)?\s*"
                           r"(\d{1,3}(?:\s*(?:,|and|&|or)\s*\d{1,3})*)\b|#(\d{1,3})\b", re.IGNORECASE)
+_ASKS_OF_MARKER = re.compile(r"\b(?:what|which|who) (?:is|was|are|were|does|did|do)(?: the)?(?: (?:paper|study|work|reference|ref))?$"
+                             r"|\b(?:about|paper|study|work|reference|ref|citation)$")
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
 _ET_AL = re.compile(r"(?:et\.?\s*al|and (?:colleagues|co-?workers|team|his team|her team|group))\b", re.IGNORECASE)
 # A surname used as the name of a work: "Scadden's paper", "Dyce porcine skin paper", "the study by Sherif".
@@ -314,9 +316,11 @@ def _numbered_references(text: str, known: Mapping[int, Reference]) -> list[int]
     for match in _REF_NUMBERS.finditer(text):
         numbers += [int(n) for n in re.findall(r"\d{1,3}", match.group(1) or match.group(2))]
     stripped = text.strip().rstrip("?.!")
-    # A bracketed marker counts when the question is mostly that marker ("[57]", "what is [57]?").
+    # A bracketed marker counts when the question is mostly that marker ("[57]", "what is [57]?"), opens it ("[126] what is
+    # it and what did it show?") or is what it asks about ("what did [57] find about…").
     for match in CITATION_RE.finditer(text):
-        if len(stripped) - (match.end() - match.start()) <= 20:
+        before = text[: match.start()].strip().lower()
+        if len(stripped) - (match.end() - match.start()) <= 20 or not before or _ASKS_OF_MARKER.search(before):
             numbers += list(expand_citations(match.group(0)))
     return [n for n in dict.fromkeys(numbers) if n in known]
 
