@@ -49,7 +49,7 @@ _TREATMENT = re.compile(r"\b(?:mscs?|stem cells?|therap\w*|treat\w*|transplant\w
 # What treated people's outcomes are called (narrower than a trial's: "results" alone may be a lab test's).
 _PEOPLE_OUTCOMES = re.compile(r"\b(?:pregnan\w*|births?|babies|adverse|side effects?|offspring|children (?:born|conceived)|"
                               r"long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children|"
-                              r"sperm (?:retrieval|count|recovery|appear\w*|return\w*)|ejaculate|efficacy)\b")
+                              r"sperm (?:retrieval|counts?|recovery|appear\w*|return\w*)|ejaculate|efficacy)\b")
 # What a question about a registered trial, or about treated people, may ask that the review does not record.
 # The review's statements that human evidence is missing: what a declined question about outcomes in people is shown.
 NO_HUMAN_EVIDENCE = re.compile(r"\bno (?:studies|study|clinical trials?)\b|\bnot been (?:published|reported|terminated)\b", re.IGNORECASE)
@@ -59,7 +59,7 @@ ASKS_EXISTENCE = re.compile(r"^(?:(?:is|are|was|were) there|(?:has|have) (?:any|
                              r"|\b(?:has|have)\b(?: \w+){1,4} been (?:\w+ )?(?:proven|tested|tried|shown|used|done|published)", re.IGNORECASE)
 _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|success\w*|pregnan\w*|births?|babies|enrol\w*|"
                              r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"
-                             r"sperm (?:retrieval|count|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
+                             r"sperm (?:retrieval|counts?|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
 _A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,5}?(?:trial|abstract)\b")
 _RATE_ASKED = re.compile(r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?\b")
@@ -400,8 +400,8 @@ class Assessor:
         names = {word.lower() for n in reading.references if n in self.evidence.references
                  for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)}
         words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names]
-        # Typed in capitals ("COVID") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.
-        capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and w.isupper()} \
+        # Typed in capitals ("COVID", "hCG") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.
+        capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and (w.isupper() or not w[1:].islower())} \
             | {w.lower() for w in _NUMBERED_NAME.findall(reading.text)}
         missing = tuple(w for w in words if not self.is_known(w, bibliography=reading.reference_search))
         subject = self._subject_passages(query, hits)
