@@ -37,7 +37,7 @@ from typing import Sequence
 
 from . import lexical
 from .config import AnswerSettings
-from .evidence import FIELD_SUBJECT_WORDS, Evidence, ScoredSentence, asked_as
+from .evidence import FIELD_SUBJECT_WORDS, Evidence, ScoredSentence, Sentence, asked_as
 from .records import CITATION_RE
 from .retrieve import Hit
 from .understand import METHODS_SECTIONS, Query
@@ -62,10 +62,11 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
                              r"sperm (?:retrieval|counts?|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
 _A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,5}?(?:trial|abstract)\b")
-_RATE_ASKED = re.compile(r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?\b")
-# "the success rate of varicocele repair for…": the rate of a named treatment.
-_RATE_OF = re.compile(r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates? (?:of|for|with|after) "
-                      r"(?P<treatment>[\w\s-]+?)(?=\s+(?:for|in|to|at|among|on|when|if)\b|\s*[?.,]|$)")
+# A rate of a treatment's results asked ("what success rates?"); "the success rate of varicocele repair for…": of a
+# named treatment.
+_RATE = r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?"
+_RATE_ASKED = re.compile(rf"{_RATE}\b")
+_RATE_OF = re.compile(rf"{_RATE} (?:of|for|with|after) (?P<treatment>[\w\s-]+?)(?=\s+(?:for|in|to|at|among|on|when|if)\b|\s*[?.,]|$)")
 # Asking whether a treatment worked ("did it bring back menstruation?"): a result, which no listed trial reports.
 _EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:work(?:ed|s)?|help(?:ed|s)?|restor\w*|improv\w*|"
                            r"cured?|bring back|brought back|recover\w*|increas\w*|reduc\w*|effective)\b")
@@ -376,9 +377,12 @@ class Assessor:
             return [h.position for h in hits if works & set(h.chunk.refs) or h.chunk.ref in works]
         return [h.position for h in hits[: self.settings.subject_passages]]
 
-    def _previous(self, sentence):
-        """The sentence before `sentence` in its passage, or None."""
-        return self.evidence.by_chunk[sentence.chunk][sentence.number - 1] if sentence.number else None
+    def _words_with_previous(self, sentence: Sentence) -> frozenset[str]:
+        """The words of `sentence` and of the sentence before it in its passage ("…TESE-ICSI… As a result, … this
+        technique is about 13.4%": what a figure is of may be named just before it)."""
+        if not sentence.number:
+            return sentence.words
+        return sentence.words | self.evidence.by_chunk[sentence.chunk][sentence.number - 1].words
 
     def _about(self, positions: Sequence[int]) -> list:
         """The prose sentences of the passages at `positions` (table rows and entries give no figures)."""
@@ -487,12 +491,11 @@ class Assessor:
             rate_of = _RATE_OF.search(lowered)
             if rate_of or _RATE_ASKED.search(lowered):
                 # "the success rate of varicocele repair…": a rate of that treatment (or, unnamed, of what the question
-                # is about: "can it cure erectile dysfunction? what success rates?"), told where the figure is or just
-                # before it ("…TESE-ICSI… As a result, … this technique is about 13.4%"), not TESE-ICSI's for any other.
-                # (Named by its most specific word: "varicocele" of "varicocele repair".)
-                named = max((set(self.matches(word)) for word in salient_words(rate_of["treatment"] if rate_of else reading.text)),
+                # is about: "can it cure erectile dysfunction? what success rates?"), named where the figure is or just
+                # before it, not TESE-ICSI's rate for any other. What it is of is told by its most specific word
+                # ("varicocele" of "varicocele repair").
+                rated = max((set(self.matches(word)) for word in salient_words(rate_of["treatment"] if rate_of else reading.text)),
                             key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
-                told = set().union(*(s.words | (self._previous(s).words if self._previous(s) else frozenset()) for s in giving))
-                if named and not named & told:
+                if rated and not any(rated & self._words_with_previous(s) for s in giving):
                     return result("quantity")
         return result()

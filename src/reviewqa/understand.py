@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -179,7 +180,7 @@ class Turn:
     references: tuple[int, ...] = ()  # the cited works it was about
     leading_values: tuple[str, ...] = ()  # the value a "most"/"fewest" table answer named ("Egypt"): what "their…" means
     cited: tuple[int, ...] = ()  # the works its answer cited, first first: what "when was it published?" asks about
-    quoted: tuple[str, ...] = ()  # the sentences its answer quoted: what a follow-up goes on from, not what it repeats
+    quoted: tuple[str, ...] = ()  # the sentences its answer quoted: what a follow-up goes on from
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Turn:
@@ -482,25 +483,24 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         return Reading(typed, text, _TABLE_INTENTS[table.intent], table=table, asks_sections=asks, table_fallback=fallback)
     text = read_follow_up(question, history)
     lowered = text.lower()
-    # "which one is the worst?" after "what are the main risks?": the answer goes on from the last one, not repeats it.
-    earlier = previous.quoted if previous is not None and text != question else ()
+    # "which one is the worst?" after "what are the main risks?": the answer goes on from what the last one quoted.
+    reading = partial(Reading, typed, text, asks_sections=asks,
+                      earlier_quotes=previous.quoted if previous is not None and text != question else ())
     if _PROS_AND_CONS.search(lowered):
-        return Reading(typed, text, "limitations", pros_and_cons=True, sides=_sides(question), asks_sections=asks,
-                       earlier_quotes=earlier)
+        return reading("limitations", pros_and_cons=True, sides=_sides(question))
     if _ADVANTAGES.search(lowered):
-        return Reading(typed, text, "limitations", advantages=True, asks_sections=asks, earlier_quotes=earlier)
+        return reading("limitations", advantages=True)
     if _LIMITATIONS.search(lowered):
-        return Reading(typed, text, "limitations", strands=_strands(text), asks_sections=asks, earlier_quotes=earlier)
+        return reading("limitations", strands=_strands(text))
     if _PROCEDURE.search(lowered) and not JUDGEMENT.search(question.lower()):
         # (Not "which of those harvesting methods is preferred?": the review's judgement answers that.)
-        return Reading(typed, text, "summary", procedure=True, asks_sections=asks, earlier_quotes=earlier)
+        return reading("summary", procedure=True)
     if _SUMMARY.search(lowered):
-        return Reading(typed, text, "summary", strands=_strands(text), asks_sections=asks, earlier_quotes=earlier,
+        return reading("summary", strands=_strands(text),
                        explanation=bool(_EXPLANATION.search(question) or _HOW_WITHIN.search(question)))
     if _COMPARE.search(lowered):
         sides = _sides(question)
         if len(sides) >= 2:
-            return Reading(typed, text, "compare", sides=sides, asks_sections=asks, earlier_quotes=earlier)
-    return Reading(typed, text, "fact", asks_sections=asks, parts=question_parts(question), earlier_quotes=earlier,
-                   explanation=bool(_EXPLANATION.search(question)), strands=_strands(text),
-                   defines=_defined_in(question) if text == question else "")
+            return reading("compare", sides=sides)
+    return reading("fact", parts=question_parts(question), explanation=bool(_EXPLANATION.search(question)),
+                   strands=_strands(text), defines=_defined_in(question) if text == question else "")
