@@ -715,17 +715,16 @@ def _procedure(query: Query, candidates: Sequence[ScoredSentence], evidence: Evi
     for item in best:
         section = evidence.index.chunks[item.sentence.chunk].section
         weight[section] = weight.get(section, 0.0) + item.score - best[-1].score
-    # A section that tells the steps (see below) outweighs one that only names the procedure.
+    # The steps each section tells, in the review's order ("…infiltrated…", "…separated into 3 layers…", "…are
+    # removed…", "…is washed…", "Next, … is lysed…"): a section telling them outweighs one that only names the procedure.
     told_in = {section: _strand_sentences(query, evidence, (section,), settings) for section in weight}
-    steps_in = {section: len({item.sentence.text for item in told if _STEP.search(item.sentence.text)})
+    steps_in = {section: sorted({item.sentence.text: item.sentence for item in told
+                                 if _STEP.search(item.sentence.text)}.values(), key=lambda s: s.row)
                 for section, told in told_in.items()}
-    section = max(weight, key=lambda section: (steps_in[section] >= settings.procedure_min_steps, weight[section]))
+    section = max(weight, key=lambda section: (len(steps_in[section]) >= settings.procedure_min_steps, weight[section]))
     longer = settings.model_copy(update={"max_chars": settings.procedure_chars})
-    told = told_in[section]
-    # The steps themselves, in the review's order ("…infiltrated…", "…separated into 3 layers…", "…are removed…",
-    # "…is washed…", "Next, … is lysed…"), when the section tells them; else its best sentences.
-    steps = sorted({item.sentence.text: item.sentence for item in told if _STEP.search(item.sentence.text)}.values(),
-                   key=lambda s: s.row)
+    told, steps = told_in[section], steps_in[section]
+    # The steps themselves when the section tells them; else its best sentences.
     if len(steps) >= settings.procedure_min_steps:
         return [Prose(tuple(_quote(evidence, s) for s in _within(steps[: settings.procedure_sentences], settings.procedure_chars)))]
     chosen = _select(told, evidence, longer, limit=settings.procedure_sentences, margin=settings.synthesis_margin)
@@ -740,7 +739,7 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         # "what did they conclude about which source to use?": the conclusion that recommends one leads.
         # "the main conclusion in simple words": what it found, what is missing and what it recommends, not its hopes.
         concludes = _RECOMMENDS.search if JUDGEMENT.search(reading.text.lower()) else \
-            (lambda text: bool(_FINDINGS.search(text) or NO_HUMAN_EVIDENCE.search(text) or _RECOMMENDS.search(text)))
+            (lambda text: _tells_findings(text) or bool(_RECOMMENDS.search(text)))
         cues = [(concludes, settings.judgement_bonus)]
         conclusions = _favoured(_strand_sentences(query, evidence, ("Conclusions",), settings), cues)
         return _prose_and_rows(_select(conclusions, evidence, settings, margin=settings.synthesis_margin), evidence, settings)
@@ -768,7 +767,7 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         # the answer; what the studies found is told by the sentences summing them up.
         told = [item for item in _strand_sentences(query, evidence, sections, settings)
                 if not (findings_asked and (_LIST_ITEM.search(item.sentence.text) or "(1)" in item.sentence.text))]
-        pool = _favouring(told, lambda text: bool(_FINDINGS.search(text) or NO_HUMAN_EVIDENCE.search(text)), settings.judgement_bonus)
+        pool = _favouring(told, _tells_findings, settings.judgement_bonus)
         best = _select(pool, evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
         quotes += [_quote(evidence, s, label) for s in best]
@@ -787,6 +786,11 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 # What a study strand found: the sentences that sum it up.
 _FINDINGS = re.compile(r"\b(?:showed|shown|demonstrat\w*|differentiated into|have been (?:differentiated|published)"
                        r"|induction)\b", re.IGNORECASE)
+def _tells_findings(text: str) -> bool:
+    """What a strand of studies found, or that no human study has been published: what sums it up."""
+    return bool(_FINDINGS.search(text) or NO_HUMAN_EVIDENCE.search(text))
+
+
 # Asking what studies found, not how they went about it.
 _FINDINGS_ASKED = re.compile(r"\b(?:found|find|findings?|show(?:ed|n)?|results?|outcomes?|work(?:ed|s)?|evidence)\b")
 # Asking what the review sets out to do, and the sentences where it says so.

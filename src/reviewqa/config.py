@@ -119,8 +119,8 @@ class AnswerSettings(_Group):
                                      "what the question is about (its salient words, less the field's general ones): "
                                      "\"the testicles\" alone does not make a sentence about the Jordan group's cells.")
     continuation_bonus: float = Field(
-        0.1, ge=0, description="Added to the score of the sentence right after one the previous answer quoted, when a follow-up "
-                               "is read with the question before it (\"which one is the worst?\" after the list of risks).")
+        0.1, ge=0, description="Added to the score of a sentence taking up one the previous answer quoted (\"Among them…\"), when "
+                               "a follow-up is read with the question before it (\"which one is the worst?\" after the risks).")
     definition_sentences: int = Field(
         2, ge=1, description="Most sentences quoted when a question asks what a term is and the review states it "
                              "(\"NOA … manifests as the absence of spermatozoa…\").")
