@@ -201,3 +201,28 @@ def test_a_number_that_names_something_is_not_a_quantity_asked():
 
 def test_whether_another_treatment_improves_pregnancy_rates_is_declined(assistant):
     assert not assistant.ask("Does varicocele repair improve pregnancy rates?").covered
+
+
+def test_a_measurement_of_treated_animals_is_declined_as_no_figure(assistant):
+    # A comparison asked in figures the review never gives: its animal studies are told without their results.
+    answer = assistant.ask("in the busulfan rats given adipose MSCs, what were the sperm counts after treatment vs controls?")
+    assert not answer.covered and answer.blocks[0].text == "The review gives no figure for this."
+    assert len(answer.blocks) == 1  # a table row is no "closest" to a result: it tells a study's design
+
+
+def test_which_levels_to_measure_asks_names_not_figures(assistant):
+    from reviewqa.abstain import asks_quantity
+
+    assert not asks_quantity("Which hormone levels should be measured in all men with azoospermia?")
+    assert asks_quantity("what are the FSH levels in NOA?")
+    assert assistant.ask("what are the FSH levels in NOA?").covered
+
+
+@pytest.mark.parametrize("question, answered_by", [
+    ("how many more MSCs are in fat than in bone marrow?", "1:30"),  # a ratio answers "how many more"
+    ("how many mechanisms are there?", "(9)"),  # a numbered list counts them, however vague the question
+    ("how many kinds of induction approaches are there for differentiating MSCs into male germ cells", "(7)"),
+])
+def test_a_count_is_answered_by_the_figure_or_list_that_gives_it(assistant, question, answered_by):
+    answer = assistant.ask(question)
+    assert answer.covered and answered_by in to_markdown(answer)

@@ -400,3 +400,33 @@ def test_a_follow_up_after_an_acknowledgement_is_read_with_the_question_before(a
     first = assistant.ask("what hormones should be checked in azoospermic men?")
     answer = assistant.ask("ok and what about FSH in NOA?", [turn_of(first)])
     assert answer.reading.text.startswith("what hormones should be checked") and "FSH" in _prose_quotes(answer)[0]
+
+
+def test_a_risk_is_told_from_where_the_review_discusses_that_risk(assistant):
+    quotes = _prose_quotes(assistant.ask("what are the safety risks of giving MSCs?"))
+    assert "main risks of MSCs" in quotes[0] and any("tumorigenicity is the most serious" in quote for quote in quotes)
+    assert not any("aspiration is the most traumatic" in quote for quote in quotes)  # said of the sources, elsewhere
+
+
+def test_the_worst_of_the_risks_just_named_is_one_fact(assistant):
+    first = assistant.ask("What safety problems do MSCs have?")
+    quotes = _prose_quotes(assistant.ask("which one is the worst?", [turn_of(first)]))
+    assert "tumorigenicity is the most serious" in quotes[-1] and len(quotes) <= assistant.settings.answer.fact_sentences
+
+
+def test_things_a_numbered_list_counts_lead_before_the_tables_tally(assistant):
+    answer = assistant.ask("how many induction methods are there for making germ cells from MSCs?")
+    text = to_markdown(answer)
+    assert text.startswith("The review lists 7 induction methods.") and "33 inducers" in text
+
+
+def test_a_work_told_by_a_term_no_table_records_is_the_one_a_sentence_cites_for_it(assistant):
+    answer = assistant.ask("which study looked at miRNA changes after MSC treatment in busulfan rats")
+    cards = [block for block in answer.blocks if isinstance(block, ReferenceCard)]
+    assert cards[0].reference.number == 134
+
+
+def test_a_definition_is_found_after_a_clause_introducing_the_asker(assistant):
+    quotes = _prose_quotes(assistant.ask("im a first year student, what exactly is a mesenchymal stem cell and what are its "
+                                         "typical features?"))
+    assert "multipotent" in quotes[0] and any("general properties of MSCs" in quote for quote in quotes)

@@ -15,6 +15,7 @@ import pytest
 from reviewqa.parse import read_review
 from reviewqa.tableanswer import answer_table_query, to_json
 from reviewqa.tabledata import COLUMN_VOCABULARY, split_cell
+from reviewqa.answer import TableBlock
 from reviewqa.tablequery import TableQuery, TableState, parse_table_question, rows_behind
 
 REPO = Path(__file__).parents[1]
@@ -578,3 +579,26 @@ def test_values_offered_as_alternatives_are_what_compared_groups_differ_in():
 def test_a_plural_in_ies_names_its_value():
     query = parse_table_question("Table 2: studies that took MSCs from ovaries to make egg-like cells?")
     assert {c.field: c.values for c in query.conditions}["source"] == ("Ovary",)
+
+
+@pytest.mark.parametrize("question, field, values", [
+    ("which trials are in men and which in women?", "sex", ("Male", "Female")),
+    ("how many studies used rats and how many used mice?", "species", ("Rat", "Mouse")),
+])
+def test_the_question_asked_again_of_a_second_value_sets_the_two_against_each_other(question, field, values):
+    query = parse_table_question(question)
+    assert (query.values_field, query.focus) == (field, values)
+
+
+def test_a_value_named_again_after_a_comparison_has_its_rows_shown_first(tables, assistant):
+    query, result = ask(tables, "allograft vs xenograft in the animal studies - which ones were cross-species?")
+    assert query.listed == ("Xenotransplant",) and result.listed_rows == 3
+    assert all("Xenotransplant" in row for row in result.rows[:3])
+    answer = assistant.ask("allograft vs xenograft in the animal studies - which ones were cross-species?")
+    shown = next(block for block in answer.blocks if isinstance(block, TableBlock))
+    assert shown.shown == 3
+
+
+def test_the_values_of_a_column_are_counted_in_the_summary(tables):
+    _, result = ask(tables, "which countries have trials?")
+    assert "7 countries: China (7)" in result.summary

@@ -107,7 +107,11 @@ _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN
 # "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
 _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate|how (?:likely|probable|common))\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
-_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s*){1,4})")
+# "how many kinds of induction approaches": the things counted are the approaches.
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+(?:(?:kinds|types|sorts|categories|classes)\s+of\s+)?((?:[a-z][\w-]*\s*){1,4})")
+_HOW_MANY_MORE = re.compile(r"(?:more|fewer|less|times)\b")
+# "what were the sperm counts…", "the testosterone levels": a measurement of something named just before it.
+_MEASURED = re.compile(r"\bwhat(?:'s| is| are| was| were) (?:the )?((?:[a-z][\w-]*\s+){1,2})(?:counts?|levels?|concentrations?)\b")
 # Where the words naming what is counted stop: "how many days | do transplanted MSCs survive".
 _COUNTED_END = re.compile(r"\b(?:do|does|did|are|is|were|was|have|has|had|can|could|will|would|in|of|for|with|per|that|which"
                           r"|after|before|since|until|from|to|at|on|by|until)\b.*$")
@@ -139,7 +143,8 @@ def asks_quantity(text: str) -> bool:
     """The question (or one of its clauses) asks for a figure: "how many…", "what percentage…" — not "…change how
     many stem cells you get", which asks whether, not how much, nor "which reference number is that", a name."""
     lowered = _NUMBER_AS_NAME.sub(" ", text.lower().strip())
-    return bool(_MEASURE.search(lowered)) or any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(lowered))
+    return bool(_MEASURE.search(lowered) or _MEASURED.search(lowered)) \
+        or any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(lowered))
 
 
 def asks_count(text: str) -> bool:
@@ -176,7 +181,16 @@ def gives_figure_for(question: str, text: str) -> bool:
         return bool(_MEASURE_GIVEN.search(_numbers_of(text)))  # a dose or a concentration is a number with its unit
     if _SHARE_ASKED.search(lowered):
         return bool(_SHARE_GIVEN.search(text))
+    measured = _MEASURED.search(lowered)
+    if measured:
+        # The number must be told of what is measured: "sperm count" by a number beside "sperm".
+        things = {stem for word in measured.group(1).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
+        words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _numbers_of(text))
+        return any(_NUMBER.fullmatch(word.strip("()")) and things & set(lexical.tokenize(
+            " ".join(words[max(0, i - _COUNTED_WITHIN):i + 1 + _COUNTED_WITHIN]))) for i, word in enumerate(words))
     counted = _HOW_MANY.search(lowered)
+    if counted is not None and _HOW_MANY_MORE.match(counted.group(1)):
+        return has_figure(text)  # "how many more MSCs in fat than in marrow?": a ratio or a difference, in any form
     if counted is None and not _HOW_LONG.search(lowered):
         return has_figure(text)
     if counted is None:
@@ -444,6 +458,8 @@ class Assessor:
         if asks_human_existence(lowered) and any(NO_HUMAN_EVIDENCE.search(s.sentence.text) for s in scored):
             return result()  # "has it been proven in men?" is answered by "no studies have been published…"
         strong = best_score >= self.settings.strong_evidence
+        if reading.intent in _SYNTHESIS and _MEASURED.search(lowered) and not self._gives_figure(query, scored, known):
+            return result("quantity")  # "what were the sperm counts after treatment vs controls?"
         if reading.intent in _SYNTHESIS:
             # Summaries, comparisons and limitations draw on whole sections, not on the best-ranked passages; a
             # comparison needs each side it compares ("micro-TESE versus conventional TESE").
@@ -472,30 +488,39 @@ class Assessor:
             return result()
         if reading.defines and self.evidence.definitions(reading.defines):
             return result()  # "what does multipotent mean?": the review says what it is, however few words it shares
-        if best is None or best_score < self.settings.min_evidence:
-            return result("evidence")
+        listed = asks_count(reading.text) and any(gives_figure_for(reading.text, s.sentence.text)
+                                                  for s in counting_lists(query, self.evidence, self.settings))
+        if (best is None or best_score < self.settings.min_evidence) and not listed:
+            return result("evidence")  # unless a numbered list counts what is asked ("how many mechanisms are there?")
         if many_missing and not strong:
             return result("vocabulary")
         if coverage < self.settings.min_coverage and not strong:
             return result("subject")
-        if asks_quantity(reading.text):
-            # The best sentences, and those using most of the question's words, must give the figure asked for.
-            topic = {stem for word in known for stem in self.matches(word)}
-            prose = [s for s in scored if self.evidence.index.chunks[s.sentence.chunk].kind != "table_row"]
-            on_topic = sorted(prose, key=lambda s: (-self.evidence.overlap(topic, s.sentence.words), -s.score))
-            looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences] \
-                + counting_lists(query, self.evidence, self.settings)
-            giving = [s.sentence for s in looked_at if gives_figure_for(reading.text, s.sentence.text)]
-            if not giving:
-                return result("quantity")
-            rate_of = _RATE_OF.search(lowered)
-            if rate_of or _RATE_ASKED.search(lowered):
-                # "the success rate of varicocele repair…": a rate of that treatment (or, unnamed, of what the question
-                # is about: "can it cure erectile dysfunction? what success rates?"), named where the figure is or just
-                # before it, not TESE-ICSI's rate for any other. What it is of is told by its most specific word
-                # ("varicocele" of "varicocele repair").
-                rated = max((set(self.matches(word)) for word in salient_words(rate_of["treatment"] if rate_of else reading.text)),
-                            key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
-                if rated and not any(rated & self._words_with_previous(s) for s in giving):
-                    return result("quantity")
+        if asks_quantity(reading.text) and not self._gives_figure(query, scored, known):
+            return result("quantity")
         return result()
+
+    def _gives_figure(self, query: Query, scored: Sequence[ScoredSentence], known: Sequence[str]) -> bool:
+        """Whether the best sentences, or those using most of the question's known words, give the figure asked for
+        (and, for a rate, a rate of what the question is about)."""
+        reading = query.reading
+        lowered = reading.question.lower()
+        topic = {stem for word in known for stem in self.matches(word)}
+        prose = [s for s in scored if self.evidence.index.chunks[s.sentence.chunk].kind != "table_row"]
+        on_topic = sorted(prose, key=lambda s: (-self.evidence.overlap(topic, s.sentence.words), -s.score))
+        looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences] \
+            + counting_lists(query, self.evidence, self.settings)
+        giving = [s.sentence for s in looked_at if gives_figure_for(reading.text, s.sentence.text)]
+        if not giving:
+            return False
+        rate_of = _RATE_OF.search(lowered)
+        if rate_of or _RATE_ASKED.search(lowered):
+            # "the success rate of varicocele repair…": a rate of that treatment (or, unnamed, of what the question
+            # is about: "can it cure erectile dysfunction? what success rates?"), named where the figure is or just
+            # before it, not TESE-ICSI's rate for any other. What it is of is told by its most specific word
+            # ("varicocele" of "varicocele repair").
+            rated = max((set(self.matches(word)) for word in salient_words(rate_of["treatment"] if rate_of else reading.text)),
+                        key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
+            if rated and not any(rated & self._words_with_previous(s) for s in giving):
+                return False
+        return True

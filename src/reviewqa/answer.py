@@ -30,7 +30,7 @@ from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
 from .understand import JUDGEMENT, METHODS_SECTIONS, STRANDS, Query, Reading
-from .vocabulary import FIELD_ABBREVIATIONS, expand_query
+from .vocabulary import FIELD_ABBREVIATIONS, english_zipf, expand_query
 
 # A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
 # sentence brings the conclusion that follows it, and a quoted conclusion brings what it concludes from.
@@ -77,6 +77,10 @@ _COMPARES = re.compile(r"\b(?:than|whereas|while|comparable|similar|unlike|compa
 _ASKS_RISK = re.compile(r"\b(?:risk\w*|dangers?|dangerous|safe\w*|side effects?|complications?|harms?|harmful|downsides?"
                         r"|drawbacks?|disadvantages?|cons|problems?|issues?|concerns?|worr\w+|bad|worst)\b")
 _LIMITATION_CUES = re.compile(f"{_GAP_CUES.pattern}|{_RISK_CUES.pattern}", re.IGNORECASE)
+# "Which one is the worst?", "the biggest risk": one thing is asked, the one the review ranks first.
+_ASKS_SUPERLATIVE = re.compile(r"\b(?:worst|biggest|greatest|most (?:serious|dangerous|important|common|worrying)|main one|top)\b")
+_GIVES_SUPERLATIVE = re.compile(r"\bmost (?:serious|dangerous|important|common|frequent)\b|\b(?:worst|biggest|greatest)\b",
+                                re.IGNORECASE)
 _CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
 CLOSEST_LEAD = "The closest the review comes:"
 _TRIAL_COLUMNS = {  # words asking for one column of a trial's row
@@ -282,7 +286,7 @@ def _with_context(sentence: Sentence, evidence: Evidence, explaining: bool = Fal
     group = [sentence]
     if _LEANS_ON_PREVIOUS.match(sentence.text) and (sentence.number == 0 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number - 1].text)):
         return []  # what it leans on is in another passage, or leans on something further back
-    if sentence.number > 0 and (_CONCLUDES.match(sentence.text) or _LEANS_ON_PREVIOUS.match(sentence.text)):
+    if sentence.number > 0 and (_CONCLUDES.match(sentence.text) or _TAKES_UP.match(sentence.text)):
         group.insert(0, siblings[sentence.number - 1])
     if sentence.number + 1 < len(siblings) and (_CONCLUDES.match(siblings[sentence.number + 1].text)
                                                 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
@@ -485,6 +489,17 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     return _list_count(query, chosen) + _prose_and_rows(chosen, evidence, settings)
 
 
+def _listed_in_text(query: Query, table: TableResult, evidence: Evidence, settings: AnswerSettings) -> bool:
+    """Whether a count of the distinct values of a column is asked of things that a numbered list of the text counts,
+    named otherwise than the column ("induction methods", where "inducers" are the column's values)."""
+    if table.query is None or table.query.intent != "values" or table.query.focus or table.query.conditions:
+        return False
+    column = set(lexical.tokenize(table.query.values_field or ""))
+    if not set(lexical.tokenize(counted_things(query.reading.text))) - column:
+        return False
+    return any(gives_figure_for(query.reading.text, item.sentence.text) for item in counting_lists(query, evidence, settings))
+
+
 def _list_count(query: Query, chosen: Sequence[Sentence]) -> list[Block]:
     """"How many ways…?" answered by a numbered list: the number first, in a line of our own ("The review lists 7
     different ways."); the list follows as the review has it."""
@@ -531,6 +546,8 @@ def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
     # Counts per value answer "by X" questions; rows are written out only when few enough to read.
     counts_only = bool(result.value_counts) and result.count > settings.table_rows
     shown = 0 if counts_only else min(result.count, settings.table_rows)
+    if result.listed_rows:  # "allo vs xeno — which were xeno?": the counts, then the rows of the value asked about
+        shown = min(result.listed_rows, settings.table_rows)
     if result.query is not None and result.query.order in ("earliest", "latest") and "Date" in result.columns and result.rows:
         # "the oldest trial": the rows of that date; the others, in date order, stay in the table block.
         date = result.columns.index("Date")
@@ -600,13 +617,21 @@ def found_references(query: Query, hits: Sequence[Hit], candidates: Sequence[Sco
                      evidence: Evidence, settings: AnswerSettings) -> tuple[int, ...]:
     """The cited works a question describes without naming them: the references of the table rows it describes, or
     the better match of a reference entry (title, journal, authors) and of a sentence citing a work."""
+    citing = [c for c in candidates if c.sentence.refs]
     if table is not None and table.count:
-        return table.refs[: settings.found_references]
+        # "which study looked at miRNA changes in busulfan rats?": a term the rows do not record ("miRNA") is told by
+        # the sentence citing the work, not by the rows of every busulfan rat study.
+        # (A term of art, that no row of any table uses.)
+        recorded = {word for position, chunk in enumerate(evidence.index.chunks) if chunk.kind == "table_row"
+                    for s in evidence.by_chunk.get(position, ()) for word in s.words}
+        unrecorded = {stem for word in salient_words(query.reading.question) if english_zipf(word) < settings.everyday_zipf
+                      for stem in lexical.tokenize(word)} - recorded - _GENERAL
+        telling = next((c for c in citing if not _is_row(evidence, c.sentence) and unrecorded & c.sentence.words), None)
+        return telling.sentence.refs[: settings.found_references] if telling else table.refs[: settings.found_references]
     entries = [s for hit in hits if hit.chunk.kind == "reference" for s in evidence.by_chunk.get(hit.position, ())]
     best_entry = next(iter(evidence.score(query, entries, settings.lexical_weight)), None)
     # "which paper gives the 13.4% number?": the sentence stating the figure quoted names the work.
     figures = _QUOTED_FIGURE.findall(query.reading.text)
-    citing = [c for c in candidates if c.sentence.refs]
     best_citing = next((c for c in citing if figures and all(figure in c.sentence.text for figure in figures)),
                        next(iter(citing), None))
     if best_entry is not None and (best_citing is None or best_entry.score >= best_citing.score - settings.entry_margin):
@@ -644,6 +669,11 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         # "what gaps…?", "why couldn't they rank…?" are answered by what is missing; risks only when they are asked.
         cues = _LIMITATION_CUES if _ASKS_RISK.search(query.reading.text.lower()) else _GAP_CUES
         pool = _cue_candidates(query, evidence, cues, settings)
+        if cues is _LIMITATION_CUES and pool:
+            # A risk is told where the review discusses that risk: a sentence elsewhere that merely shares a risk word
+            # ("aspiration is the most traumatic way…" under the sources) pads an answer on the therapy's safety.
+            section = evidence.index.chunks[pool[0].sentence.chunk].section
+            pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section == section]
         if cues is _GAP_CUES:
             pool = _favouring(pool, _GAP_STATEMENTS.search, settings.judgement_bonus)
             # "why can't they say which source is best?": a further gap is one of that subject, not any of the review's.
@@ -652,7 +682,12 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
         pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
     pool = _favoured(pool, _going_on_cues(query.reading.earlier_quotes, evidence, settings))
-    return _prose_and_rows(_select(pool, evidence, settings, margin=settings.synthesis_margin, topic=topic), evidence, settings)
+    limit = None
+    if _ASKS_SUPERLATIVE.search(query.reading.question.lower()):
+        pool = _favouring(pool, _GIVES_SUPERLATIVE.search, settings.judgement_bonus)
+        limit = settings.fact_sentences
+    return _prose_and_rows(_select(pool, evidence, settings, limit=limit, margin=settings.synthesis_margin, topic=topic),
+                           evidence, settings)
 
 
 def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str], settings: AnswerSettings) -> list[ScoredSentence]:
@@ -967,8 +1002,10 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         blocks += [b for b in _trial(query, evidence, (), settings) if not isinstance(b, Prose)]
     elif reading.references:
         blocks += _reference(query, evidence, settings)
-    elif coverage.closest is not None and coverage.closest.score >= settings.closest_floor and coverage.closest.overlap > 0:
-        # Shown only when close and sharing a word of the question: a merely similar sentence misleads.
+    elif coverage.closest is not None and coverage.closest.score >= settings.closest_floor and coverage.closest.overlap > 0 \
+            and not _is_row(evidence, coverage.closest.sentence):
+        # Shown only when close and sharing a word of the question: a merely similar sentence misleads, and so does a
+        # table row (a study's design, where its results were asked).
         blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
     return blocks
 
@@ -1016,6 +1053,10 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
     reading = query.reading
     if not coverage.covered:
         blocks = _declined(query, coverage, evidence, settings)
+    elif table is not None and not reading.reference_search and _listed_in_text(query, table, evidence, settings):
+        # "how many induction methods are there?": the review's own numbered list counts them; the table's distinct
+        # values (every inducer of every row) follow as its tally.
+        blocks = _fact(query, candidates, evidence, settings) + [Summary(table.summary), TableBlock(table, 0)]
     elif table is not None and not reading.reference_search:
         blocks = _table(table, settings)
         if not table.count:  # no row answers: say so, then what the text says of the same thing, if anything

@@ -36,6 +36,7 @@ class TableResult:
     value_counts: tuple[tuple[str, int], ...] = ()  # (value, rows) when values were asked, in the order to show
     untestable: tuple[str, ...] = ()  # asked-for fields the table does not record
     parts: tuple[TableResult, ...] = ()  # one result per table when several answer
+    listed_rows: int = 0  # rows, first among the rows, of the values whose rows were asked for ("which were xeno?")
     query: TableQuery | None = None  # what was asked: the state a follow-up builds on
 
     @property
@@ -134,7 +135,14 @@ def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQ
         cited = {value: f" ({_references(count)})" for value, count in (refs or {}).items()}
         shown = ", ".join(f"{_shown(value, column)} {rows} of {total}{cited.get(value, '')}" for value, rows in focus)
         return f"by {column}: {shown}" + (f" (others: {_listed(rest, column)})" if rest else "") + missing
-    return f"by {column}: {_listed(counts, column)}" + missing
+    return f"{len(counts)} {_plural(column)}: {_listed(counts, column)}" + missing
+
+
+def _plural(column: str) -> str:
+    """'country' → 'countries', 'MSC source' → 'MSC sources'; 'species' and 'therapeutics' stay."""
+    if column.endswith("s"):
+        return column
+    return column[:-1] + "ies" if column.endswith("y") else column + "s"
 
 
 def _values_recorded(query: TableQuery, table: TypedTable) -> str:
@@ -182,8 +190,11 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
         matched.sort(key=lambda row: row.column_values("Date") or ("9999",), reverse=query.order == "latest")
     focus_column = FIELD_COLUMNS.get(query.values_field or "", {}).get(table.number)
     if query.focus and focus_column:
-        # "are any of them done yet?": the rows of the value singled out come first.
-        matched.sort(key=lambda row: not set(row.categories(focus_column)) & set(query.focus))
+        # "are any of them done yet?": the rows of the value singled out come first; "allo vs xeno — which were xeno?":
+        # those of the value asked about again.
+        first = set(query.listed or query.focus)
+        matched.sort(key=lambda row: not set(row.categories(focus_column)) & first)
+    listed_rows = sum(1 for row in matched if set(row.categories(focus_column)) & set(query.listed)) if focus_column else 0
     row_refs = tuple(row.refs for row in matched)
     refs = _unique_refs(row_refs)
     summary = f"{table.name}{described}: {_size(table.number, len(matched), len(refs))}{reason}"
@@ -219,7 +230,7 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
         name=table.name, tables=(table.number,), conditions=applied, columns=table.columns,
         rows=tuple(row.cells for row in matched), row_ids=tuple((row.table, row.index) for row in matched),
         row_refs=row_refs, count=len(matched), refs=refs,
-        summary=summary + ".", value_counts=value_counts, untestable=query.untestable, query=query,
+        summary=summary + ".", value_counts=value_counts, untestable=query.untestable, query=query, listed_rows=listed_rows,
     )
 
 

@@ -117,12 +117,13 @@ class TableQuery:
     # A field whose values are set against each other, each with its own counts of values_field ("do the azoospermia
     # and erectile dysfunction trials differ in cell source?": sources per disease): (field, values).
     split: tuple[str, tuple[str, ...]] | None = None
+    listed: tuple[str, ...] = ()  # values of values_field whose rows are shown first ("allo vs xeno: which were xeno?")
 
     def to_dict(self) -> dict:
         return {"tables": list(self.tables), "conditions": [c.to_dict() for c in self.conditions],
                 "intent": self.intent, "values_field": self.values_field, "untestable": list(self.untestable),
                 "focus": list(self.focus), "order": self.order,
-                "split": [self.split[0], list(self.split[1])] if self.split else None}
+                "split": [self.split[0], list(self.split[1])] if self.split else None, "listed": list(self.listed)}
 
     @classmethod
     def from_dict(cls, data: dict) -> TableQuery:
@@ -134,7 +135,8 @@ class TableQuery:
                    intent if intent in INTENTS else "rows", data.get("values_field"),
                    tuple(map(str, data.get("untestable", ()))), tuple(map(str, data.get("focus", ()))),
                    order if order in ORDERS else "",
-                   (str(split[0]), tuple(map(str, split[1]))) if isinstance(split, list) and len(split) == 2 else None)
+                   (str(split[0]), tuple(map(str, split[1]))) if isinstance(split, list) and len(split) == 2 else None,
+                   tuple(map(str, data.get("listed", ()))))
 
 
 # The state of a table conversation is simply the last query answered.
@@ -236,7 +238,10 @@ _FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b
 # Between the values set against each other: the joining word, then perhaps what repeats the first value's words
 # ("from the United States or from China", "in rats vs in mice", "Korea and the trials from Egypt").
 _REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|for|still|currently|now|{_STUDY_NOUN}))*"
-_VERSUS = re.compile(rf"^\s*(?:vs\.?|versus|v\.|compared (?:to|with)|against){_REPEATED}\s*$")
+# "which trials are in men and which in women?", "how many used rats and how many mice?": the question asked again of
+# the second value sets the two against each other.
+_ASKED_AGAIN = rf"(?:,\s*)?(?:and|or|vs\.?|versus)\s+(?:which|what|how many)(?:\s+(?:ones?|of them|are|were|is|was|used|use|done)|{_REPEATED})*"
+_VERSUS = re.compile(rf"^\s*(?:(?:vs\.?|versus|v\.|compared (?:to|with)|against){_REPEATED}|{_ASKED_AGAIN})\s*$")
 # "the azoospermia trials and the erectile dysfunction trials": the study noun of the first value comes before the join.
 _VERSUS_WITH_CUE = re.compile(rf"^\s*(?:{_STUDY_NOUN}\s+)?(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,"
                               rf"|(?:differ(?:s|ed)?|different|vary|varies) from){_REPEATED}\s*$")
@@ -353,14 +358,20 @@ def _joined_by_and(text: str, mentions: Sequence[Mention]) -> bool:
     return any(re.search(r"\b(?:and|with|plus|both)\b", gap) for gap in gaps) and not any(" or " in f" {gap} " for gap in gaps)
 
 
-def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
-    """Mentions of one field set against each other: "female vs male", or "autologous or allogeneic" in a
-    question that compares ("compare…", "breakdown…"). A value named again later ("allo vs xeno … what were the xeno
+def _first_named(mentions: Sequence[Mention]) -> list[Mention]:
+    """The mentions naming a value for the first time: a value named again later ("allo vs xeno … what were the xeno
     ones?") is set against nothing new."""
     first: list[Mention] = []
     for mention in mentions:
         if not any(set(mention.labels) <= set(earlier.labels) for earlier in first):
             first.append(mention)
+    return first
+
+
+def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
+    """Mentions of one field set against each other: "female vs male", or "autologous or allogeneic" in a
+    question that compares ("compare…", "breakdown…")."""
+    first = _first_named(mentions)
     # "the male (Table 1) and female (Table 2)": a table named beside a value is not what joins them.
     gaps = [re.sub(r"\(\s*tables?\s*\d\s*\)", " ", text[a.end:b.start].lower()) for a, b in zip(first, first[1:])]
     pattern = _VERSUS_WITH_CUE if compare else _VERSUS
@@ -371,6 +382,7 @@ def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
 class _Reading:
     conditions: list[Condition]
     compared: tuple[str, tuple[str, ...]] | None  # (field, values) set against each other
+    listed: tuple[str, ...] = ()  # of those, the values named again, whose rows are asked for ("which were xeno?")
 
 
 def _conditions(text: str, found: Sequence[Mention], compare: bool) -> _Reading:
@@ -378,11 +390,13 @@ def _conditions(text: str, found: Sequence[Mention], compare: bool) -> _Reading:
     for mention in found:
         name, mention = _field_of(text, mention)
         by_field.setdefault((name, mention.negated), []).append(mention)
-    conditions, compared = [], None
+    conditions, compared, listed = [], None, ()
     for (name, negated), group in by_field.items():
         labels = tuple(dict.fromkeys(label for mention in group for label in mention.labels))
         if not negated and len(labels) > 1 and compared is None and _versus(text, group, compare):
             compared = (name, labels)
+            first = _first_named(group)
+            listed = tuple(dict.fromkeys(label for mention in group if mention not in first for label in mention.labels))
             continue
         match_all = not negated and name in MULTI_VALUED and len(group) > 1 and _joined_by_and(text, group)
         conditions.append(Condition(name, labels, match_all, negated=negated))
@@ -393,7 +407,7 @@ def _conditions(text: str, found: Sequence[Mention], compare: bool) -> _Reading:
         conditions.append(Condition("phase", phases, match_all=len(phases) > 1 and phase["sep"] != "or" and not negated,
                                     negated=negated))
     conditions.extend(_year_conditions(text.lower()))
-    return _Reading(conditions, compared)
+    return _Reading(conditions, compared, listed)
 
 
 def _year_conditions(text: str) -> list[Condition]:
@@ -558,6 +572,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     study_tables = _study_tables(lowered)
     values_field = _values_field(lowered, found)
     focus: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()
     split = None
     offered = [c for c in conditions if reading.compared and c.field != reading.compared[0] and len(c.values) > 1
                and not c.negated and not c.match_all]
@@ -573,6 +588,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         conditions = [*conditions, Condition(split[0], split[1])]
     elif reading.compared:  # "female vs male trials": rows per value of that column
         values_field, focus = reading.compared
+        listed = reading.listed
     order = _order(lowered)
     if order in ("earliest", "latest"):
         values_field = None  # the rows themselves, ordered by date
@@ -618,7 +634,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     tables, untestable = _choose_tables(study_tables or tuple(TABLE_LABELS), conditions + dated, values_field, explicit)
     if not tables:
         return None  # no table records what is asked: the prose answers
-    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order, split)
+    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order, split, listed)
 
 
 def _is_follow_up(lowered: str, intent: str | None, has_subject: bool, study_tables: tuple[int, ...]) -> bool:

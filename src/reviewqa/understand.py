@@ -81,7 +81,7 @@ _ADVANTAGES = re.compile(r"\b(?:advantages?|benefits?|strengths?|pros)\b"
 _PROS_AND_CONS = re.compile(r"\bpros?\b.*\bcons?\b|\badvantages?\b.*\b(?:disadvantages?|drawbacks?|risks?)\b"
                             r"|\bbenefits?\b.*\b(?:risks?|harms?|drawbacks?)\b")
 _SUMMARY = re.compile(
-    r"\b(?:summar\w*|overview|overall(?! (?:success|chances?|rates?|numbers?|counts?|risks?|effects?|results? of)|\s*\?*$)|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
+    r"\b(?:summar\w*|overview|overall(?! (?:success|chances?|odds|probabilit\w*|likelihood|rates?|percent\w*|proportion|prevalence|incidence|numbers?|counts?|risks?|effects?|results? of)|\s*\?*$)|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
     r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
     r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say)"
@@ -252,7 +252,7 @@ _EXPLANATION = re.compile(r"^(?:how (?!many|much|long|often|old|soon))|\bwhy\b|\
 # Asking what a term is: "what is azoospermia?", "define exosomes", "what does multipotent mean?". The term is a
 # few words naming a thing, not a question about it ("what is the success rate of TESE?" asks for a figure).
 _DEFINITION = re.compile(
-    r"^(?:(?:so|ok|okay|and|but|sorry|hi|hey|quick question)[,:]?\s+)?(?:"
+    r"^(?:(?:so|ok|okay|and|but|sorry|hi|hey|quick question)[,:]?\s+|[^,?]{1,60},\s+)?(?:"  # or "im a student, what is…"
     r"(?:what|wat|wht)(?:'s|s| is| are| r| exactly is| exactly are)\s+(?:an?\s+|the\s+)?(?P<what>[^?]+?)"
     r"|(?:define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+)?(?P<define>[^?]+?)(?:\s+(?:is|are|means?))?"
     r"|(?:what|wat|wht) (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for))"
