@@ -430,3 +430,14 @@ def test_a_definition_is_found_after_a_clause_introducing_the_asker(assistant):
     quotes = _prose_quotes(assistant.ask("im a first year student, what exactly is a mesenchymal stem cell and what are its "
                                          "typical features?"))
     assert "multipotent" in quotes[0] and any("general properties of MSCs" in quote for quote in quotes)
+
+
+@pytest.mark.parametrize("question, leads_with", [
+    ("When digesting fat tissue to get the stem cells out, which enzyme works the best?", "collagenase type IA"),
+    ("whats the Iranian registry number for the MSC azoospermia study they mention", "IRCT20190519043634N1"),
+])
+def test_the_sentence_giving_what_is_asked_leads(assistant, question, leads_with):
+    # The review's own superlative ("the most effective") for "which works best?"; a registry code told with what the
+    # question names it by ("Iranian"), not any trial's code.
+    answer = assistant.ask(question)
+    assert answer.covered and leads_with in to_markdown(answer).split("\n\n")[0]

@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 from . import lexical, tableanswer
 from .abstain import (ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_count, asks_human_existence, asks_quantity,
-                      counted_things, counting_lists, gives_figure_for, has_figure, salient_words)
+                      counted_things, counting_lists, gives_figure_for, salient_words)
 from .config import AnswerSettings
 from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, each_text_once, section_gate
 from .records import Reference, TableRow
@@ -78,9 +78,10 @@ _ASKS_RISK = re.compile(r"\b(?:risk\w*|dangers?|dangerous|safe\w*|side effects?|
                         r"|drawbacks?|disadvantages?|cons|problems?|issues?|concerns?|worr\w+|bad|worst)\b")
 _LIMITATION_CUES = re.compile(f"{_GAP_CUES.pattern}|{_RISK_CUES.pattern}", re.IGNORECASE)
 # "Which one is the worst?", "the biggest risk": one thing is asked, the one the review ranks first.
-_ASKS_SUPERLATIVE = re.compile(r"\b(?:worst|biggest|greatest|most (?:serious|dangerous|important|common|worrying)|main one|top)\b")
-_GIVES_SUPERLATIVE = re.compile(r"\bmost (?:serious|dangerous|important|common|frequent)\b|\b(?:worst|biggest|greatest)\b",
-                                re.IGNORECASE)
+_ASKS_SUPERLATIVE = re.compile(r"\b(?:worst|best|biggest|greatest|most (?!of\b)\w+|main one|top)\b")
+_GIVES_SUPERLATIVE = re.compile(r"\bmost (?!of\b)\w+|\b(?:worst|best|biggest|greatest)\b", re.IGNORECASE)
+_ASKS_CODE = re.compile(r"\b(?:regist\w*|trial)\s+(?:numbers?|nos?|codes?|ids?|identifiers?)\b|\bregistered (?:as|under)\b")
+_CODE_WORDS = frozenset(lexical.tokenize("registry registration registered number numbers code codes id identifier trial trials"))
 _CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
 CLOSEST_LEAD = "The closest the review comes:"
 _TRIAL_COLUMNS = {  # words asking for one column of a trial's row
@@ -386,14 +387,21 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
         # "how many ways…?": the sentence giving the number of those things (or listing them, numbered) answers.
         cues.append((lambda sentence: gives_figure_for(text, sentence), settings.judgement_bonus))
     elif asks_quantity(text):
-        cues.append((has_figure, settings.figure_bonus))
+        # The kind of figure asked: a share for "how common…", a time for "how long…", a dose with its unit.
+        cues.append((lambda sentence: gives_figure_for(text, sentence), settings.figure_bonus))
     if JUDGEMENT.search(lowered):
         # However differently the recommendation is worded from the question, it is on the question's topic.
         cues.append((lambda sentence: bool(_RECOMMENDS.search(sentence) and topic & set(lexical.tokenize(sentence))),
                      settings.judgement_bonus))
-    registries = {word for word in re.findall(r"[a-z]+", lowered) if word in evidence.identifier_prefixes}
+    # A code of the registry named ("the IRCT number"), or of any registry when a registration number is asked.
+    registries = set(evidence.identifier_prefixes) if _ASKS_CODE.search(lowered) else \
+        {word for word in re.findall(r"[a-z]+", lowered) if word in evidence.identifier_prefixes}
     if registries:
-        cues.append((re.compile(rf"\b(?:{'|'.join(sorted(registries))})\d{{4,}}", re.IGNORECASE).search, settings.judgement_bonus))
+        code = re.compile(rf"\b(?:{'|'.join(sorted(registries))})\d{{4,}}", re.IGNORECASE)
+        # "the Iranian registry number": a code told with what the question names it by.
+        named = topic - _CODE_WORDS
+        cues.append((lambda sentence: bool(code.search(sentence)) and (not named or bool(named & set(lexical.tokenize(sentence)))),
+                     settings.judgement_bonus))
     for asks, answers in ((_ASKS_WHY, _GIVES_REASON), (_ASKS_WHEN, _GIVES_DATE), (ASKS_EXISTENCE, _TELLS_EXISTENCE),
                           (_ASKS_HOW, _GIVES_MECHANISM)):
         if asks.search(lowered):
@@ -401,7 +409,7 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
     if asks_human_existence(lowered):
         # "has it been proven in men?": the review's statement that no human study is published answers it.
         cues.append((NO_HUMAN_EVIDENCE.search, settings.judgement_bonus))
-    cues += _aim_cues(lowered, settings)
+    cues += _aim_cues(lowered, settings) + _superlative_cues(lowered, settings)
     for excluded in _BESIDES.finditer(lowered):
         # "which cell types besides germ cells?": what is set aside is not the answer; "without stem cells" sets aside
         # the field's own subject, told also by its abbreviations (MSC, BM-MSC…).
@@ -423,6 +431,12 @@ def _going_on_cues(earlier: Sequence[str], evidence: Evidence, settings: AnswerS
                           for number, sentence in enumerate(siblings[:-1])
                           if sentence.text in quoted and _TAKES_UP.match(siblings[number + 1].text))
     return [(following.__contains__, settings.continuation_bonus)]
+
+
+def _superlative_cues(lowered: str, settings: AnswerSettings) -> list[tuple[Callable, float]]:
+    """"Which enzyme works best?", "which one is the worst?": the review's own superlative ("the most effective",
+    "the most serious") answers, rather than what it says should be done or what is merely named alongside."""
+    return [(_GIVES_SUPERLATIVE.search, settings.figure_bonus)] if _ASKS_SUPERLATIVE.search(lowered) else []
 
 
 def _aim_cues(lowered: str, settings: AnswerSettings) -> list[tuple[Callable, float]]:
@@ -682,10 +696,9 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
         pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
     pool = _favoured(pool, _going_on_cues(query.reading.earlier_quotes, evidence, settings))
-    limit = None
-    if _ASKS_SUPERLATIVE.search(query.reading.question.lower()):
-        pool = _favouring(pool, _GIVES_SUPERLATIVE.search, settings.judgement_bonus)
-        limit = settings.fact_sentences
+    lowered = query.reading.question.lower()
+    pool = _favoured(pool, _superlative_cues(lowered, settings))
+    limit = settings.fact_sentences if _ASKS_SUPERLATIVE.search(lowered) else None
     return _prose_and_rows(_select(pool, evidence, settings, limit=limit, margin=settings.synthesis_margin, topic=topic),
                            evidence, settings)
 
