@@ -441,3 +441,21 @@ def test_the_sentence_giving_what_is_asked_leads(assistant, question, leads_with
     # question names it by ("Iranian"), not any trial's code.
     answer = assistant.ask(question)
     assert answer.covered and leads_with in to_markdown(answer).split("\n\n")[0]
+
+
+def test_a_decline_names_terms_of_art_not_everyday_words(assistant):
+    assert to_markdown(assistant.ask("letrozole dose for endometriosis?")).startswith(
+        "The review does not discuss letrozole or endometriosis.")
+    # Everyday words are no topic to name ("won, fifa or cup"): the reply says what the review is about, from its title.
+    text = to_markdown(assistant.ask("who won the 2018 fifa world cup"))
+    assert text.startswith("The review does not cover this: it is about mesenchymal stromal/stem cells") and "fifa" not in text
+
+
+def test_a_summary_of_one_strand_tells_what_its_table_holds(assistant):
+    text = to_markdown(assistant.ask("brief overview of what the animal model work showed for MSC in azoospermia"))
+    assert "18 animal-model rows (Table 3 — modeling: Busulfan" in text and "Xenotransplant (3)" in text
+
+
+def test_the_section_asked_for_by_name_answers_without_sentences_from_elsewhere(assistant):
+    quotes = _prose_quotes(assistant.ask("how was the lit search restricted? worried they missed stuff"))
+    assert "Google Scholar" in quotes[0] and not any("alternative sources" in quote for quote in quotes)

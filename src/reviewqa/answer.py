@@ -489,6 +489,11 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     candidates = sorted([*candidates, *listed], key=lambda item: -item.score)
     candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings)
                            + _going_on_cues(query.reading.earlier_quotes, evidence, settings))
+    asked = query.reading.asks_sections
+    if candidates and asked_as(evidence.index.chunks[candidates[0].sentence.chunk]) in asked:
+        # "how was the lit search restricted?": the section asked for by name answers, not a sentence elsewhere that
+        # shares a word ("the ongoing search for alternative sources").
+        candidates = [c for c in candidates if asked_as(evidence.index.chunks[c.sentence.chunk]) in asked]
     # A prose answer quotes table rows only when a row is the best evidence: a stray row is noise.
     if (leading and not _is_row(evidence, leading[0].sentence)) or (candidates and not _is_row(evidence, candidates[0].sentence)):
         candidates = [c for c in candidates if not _is_row(evidence, c.sentence)]
@@ -864,14 +869,27 @@ def _aims(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[Sc
                           settings.lexical_weight)
 
 
+# What a strand's table is told by when that strand alone is summed up: the columns whose values say what was studied.
+_STRAND_COLUMNS = {"In vitro": (1, ("species", "source")), "Animal models": (3, ("model", "species", "therapeutic", "transplantation"))}
+
+
 def _tables_tally(evidence: Evidence, strands: Sequence[str]) -> str:
-    """How many rows each table gives to the strands summarised, in a line."""
+    """How many rows each table gives to the strands summarised, in a line; for one strand, what its rows hold."""
     counts = {table.number: len(table.rows) for table in evidence.tables}
+
+    def held(strand: str) -> str:
+        if len(strands) != 1 or strand not in _STRAND_COLUMNS:
+            return ""
+        number, fields = _STRAND_COLUMNS[strand]
+        tallies = tableanswer.column_tallies(evidence.tables, number, fields)
+        return f" — {tallies}" if tallies else ""
+
     parts = []
     if "In vitro" in strands and (1 in counts or 2 in counts):
-        parts.append(f"{counts.get(1, 0)} in vitro rows on male germ cells (Table 1) and {counts.get(2, 0)} on female (Table 2)")
+        parts.append(f"{counts.get(1, 0)} in vitro rows on male germ cells (Table 1{held('In vitro')}) and {counts.get(2, 0)} "
+                     f"on female (Table 2)")
     if "Animal models" in strands and 3 in counts:
-        parts.append(f"{counts[3]} animal-model rows (Table 3)")
+        parts.append(f"{counts[3]} animal-model rows (Table 3{held('Animal models')})")
     if "Human studies" in strands and 4 in counts:
         trials = next(t for t in evidence.tables if t.number == 4)
         male = sum(1 for row in trials.rows if "Azoospermia" in dict(row.cells).get("Disease/syndrome", ""))
@@ -1003,8 +1021,14 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
     elif coverage.missing:
         # Every word the review does not use, as the question has them ("quantum or entanglement").
         # The terms that decided it; everyday wording only when nothing else is missing ("laptop", not "whats, laptop").
-        words = [w for w in salient_words(reading.question) if w in coverage.missing]
-        text = f"The review does not discuss {_joined(words or list(coverage.missing), 'or')}."
+        words = [w for w in salient_words(reading.question) if w in coverage.missing] or list(coverage.missing)
+        # Terms of art are named ("letrozole or endometriosis"); everyday words are no topic ("won, fifa or cup"): a
+        # question of them that nothing in the review comes close to is off its subject, which its title says.
+        terms = [w for w in words if english_zipf(w) < settings.everyday_zipf]
+        if terms or coverage.best >= settings.min_evidence:
+            text = f"The review does not discuss {_joined(terms or words, 'or')}."
+        else:
+            text = f"The review does not cover this: it is about {_subject_of(evidence)}."
     elif subject:
         asked = [w for w in salient_words(reading.question) if w.upper() not in reading.trial_codes]
         text = f"The review does not report {' '.join(asked) or 'that'} for {subject}."
@@ -1021,6 +1045,13 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         # table row (a study's design, where its results were asked).
         blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
     return blocks
+
+
+def _subject_of(evidence: Evidence) -> str:
+    """What the review is about, in its title's words ("mesenchymal stromal/stem cells and their exosomes for …")."""
+    review = next((document for document in evidence.index.documents if document.references), None)  # not an abstract
+    title = review.title.split(":")[0].strip() if review is not None else ""
+    return title[:1].lower() + title[1:] if title else "what it reviews"
 
 
 def _joined(words: Sequence[str], conjunction: str) -> str:

@@ -285,6 +285,21 @@ def answer_table_query(query: TableQuery, tables: Sequence[Table]) -> TableResul
     return shown[0] if len(shown) == 1 else _combine(query, shown)
 
 
+def column_tallies(tables: Sequence[Table], number: int, fields: Sequence[str]) -> str:
+    """The values of some columns of one table, each counted over its rows ("modeling: Busulfan (11), Torsion (3);
+    recipient species: Rat (10), …"): what a table holds, in a line."""
+    table = next((type_table(t) for t in tables if t.number == number), None)
+    if table is None:
+        return ""
+    lines = []
+    for field in fields:
+        column = FIELD_COLUMNS.get(field, {}).get(number)
+        counts = _tally(row.categories(column) for row in table.rows) if column else ()
+        if counts:
+            lines.append(f"{_lower(column)}: {_listed(counts, column)}")
+    return "; ".join(lines)
+
+
 def quoted_rows(table: Table, rows: Sequence[TableRow]) -> TableResult:
     """Rows of one table that an answer quotes (not the result of a table query)."""
     row_refs = tuple(row.refs for row in rows)

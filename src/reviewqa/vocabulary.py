@@ -100,6 +100,8 @@ SYNONYMS: dict[str, str] = {
     "storing": "storage",
     "stored": "storage",
     "exclusion": "excluded",
+    "restricted": "considered excluded",
+    "restrict": "considered excluded",
     "inclusion": "considered",
     "funded": "financially supported",
     "discover": "discovery first described",
