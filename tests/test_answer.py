@@ -458,4 +458,21 @@ def test_a_summary_of_one_strand_tells_what_its_table_holds(assistant):
 
 def test_the_section_asked_for_by_name_answers_without_sentences_from_elsewhere(assistant):
     quotes = _prose_quotes(assistant.ask("how was the lit search restricted? worried they missed stuff"))
-    assert "Google Scholar" in quotes[0] and not any("alternative sources" in quote for quote in quotes)
+    assert any("Google Scholar" in quote for quote in quotes) and not any("alternative sources" in quote for quote in quotes)
+
+
+def test_a_figure_asked_of_a_named_work_is_answered_by_the_sentence_giving_it(assistant):
+    answer = assistant.ask("What fraction of Friedenstein's original bone marrow aspirate was actually MSCs?")
+    assert [block.__class__ for block in answer.blocks] == [Prose] and "30%" in _prose_quotes(answer)[0]
+    assert [citation.ref for citation in answer.citations] == [24]
+
+
+def test_a_follow_up_naming_another_trial_does_not_carry_the_code_before(assistant):
+    first = assistant.ask("NCT02890953 - what's that trial?")
+    text = to_markdown(assistant.ask("and the one in indonesia?", [turn_of(first)]))
+    assert "NCT04676269" in text and "NCT02890953" not in text
+
+
+def test_whether_human_data_exist_is_answered_after_a_leading_so(assistant):
+    text = to_markdown(assistant.ask("so is there actually any published human data on MSCs for NOA, or is it all rodents?"))
+    assert "no studies have been published" in text and "Jordan" in text

@@ -564,11 +564,14 @@ def test_groups_set_against_each_other_are_each_counted_by_what_they_differ_in(t
     assert "Erectile dysfunction (4 trials):" in result.summary
 
 
-def test_other_values_than_the_one_before_set_it_aside():
+def test_other_values_than_the_one_before_set_it_aside(tables):
     state = parse_table_question("list the rat studies where azoospermia was induced by busulfan")
-    query = parse_table_question("what about other chemicals besides that one in rats", state)
-    model = next(c for c in query.conditions if c.field == "model")
-    assert model.negated and model.values == ("Busulfan",) and query.values_field == "model"
+    query, result = ask(tables, "what about other chemicals besides that one in rats", state)
+    model = next(c for c in query.conditions if c.field == "model" and c.negated)
+    assert model.values == ("Busulfan",)
+    # "chemicals" names the chemical models: the torsion (surgical) rows are no other chemical.
+    models = {dict(zip(result.columns, row))["Modeling"] for row in result.rows}
+    assert models == {"Cisplatin", "Doxorubicin", "Lead nitrate"}
 
 
 def test_values_offered_as_alternatives_are_what_compared_groups_differ_in():
@@ -602,3 +605,20 @@ def test_a_value_named_again_after_a_comparison_has_its_rows_shown_first(tables,
 def test_the_values_of_a_column_are_counted_in_the_summary(tables):
     _, result = ask(tables, "which countries have trials?")
     assert "7 countries: China (7)" in result.summary
+
+
+def test_a_yes_no_question_counts_the_studies_it_names_by_the_value_it_asks(tables):
+    query, result = ask(tables, "is the Jordanian azoospermia stem cell trial still recruiting? whats the code")
+    assert {c.field for c in query.conditions} == {"country", "disease"}
+    assert (query.values_field, query.focus) == ("stage", ("Recruiting",)) and result.count == 1
+    assert parse_table_question("Has any human study on MSC for azoospermia been published yet?") is None
+
+
+def test_which_of_two_values_has_more_is_said_first(tables):
+    _, result = ask(tables, "for bone marrow MSCs in vivo, is there more evidence in rats or in mice?")
+    assert "Rat has more — by recipient species: Rat 4 of 10 (11 references), Mouse 4 of 10 (5 references)" in result.summary
+
+
+def test_other_chemicals_than_one_named_are_the_chemical_models_less_that_one(tables):
+    _, result = ask(tables, "besides busulfan which other chemicals/toxins were used to make the animals azoospermic?")
+    assert sorted(result.values) == ["Cisplatin", "Doxorubicin", "Lead nitrate"] and "3 models:" in result.summary

@@ -55,7 +55,7 @@ _PEOPLE_OUTCOMES = re.compile(r"\b(?:pregnan\w*|births?|babies|adverse|side effe
 NO_HUMAN_EVIDENCE = re.compile(r"\bno (?:studies|study|clinical trials?)\b|\bnot been (?:published|reported|terminated)\b", re.IGNORECASE)
 # Asking whether something exists or has been done ("is there any published human evidence…?"), and the statements
 # that answer it either way ("no studies have been published… except…").
-ASKS_EXISTENCE = re.compile(r"^(?:(?:is|are|was|were) there|(?:has|have) (?:any|anyone|anybody|there)|any\b)"
+ASKS_EXISTENCE = re.compile(r"^(?:(?:so|ok|okay|and|but|well|then|hmm),?\s+)?(?:(?:is|are|was|were) there|(?:has|have) (?:any|anyone|anybody|there)|any\b)"
                              r"|\b(?:has|have)\b(?: \w+){1,4} been (?:\w+ )?(?:proven|tested|tried|shown|used|done|published)", re.IGNORECASE)
 _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|success\w*|pregnan\w*|births?|babies|enrol\w*|"
                              r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"

@@ -625,6 +625,12 @@ def _card(number: int, query: Query, evidence: Evidence, settings: AnswerSetting
 
 def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbers: Sequence[int] | None = None) -> list[Block]:
     cards = [card for number in (numbers or query.reading.references) if (card := _card(number, query, evidence, settings))]
+    if cards and asks_quantity(query.reading.text):
+        # "What fraction of Friedenstein's aspirate was MSCs?": a figure asked of a work is answered by the sentence
+        # giving it (the work is among the answer's citations); its other citing sentences would pad the answer.
+        giving = next((quote for card in cards for quote in card.citing if gives_figure_for(query.reading.text, quote.text)), None)
+        if giving is not None:
+            return [Prose((giving,))]
     return list(cards)
 
 

@@ -134,15 +134,35 @@ def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQ
         focus, rest = counts[: len(query.focus)], counts[len(query.focus):]
         cited = {value: f" ({_references(count)})" for value, count in (refs or {}).items()}
         shown = ", ".join(f"{_shown(value, column)} {rows} of {total}{cited.get(value, '')}" for value, rows in focus)
-        return f"by {column}: {shown}" + (f" (others: {_listed(rest, column)})" if rest else "") + missing
-    return f"{len(counts)} {_plural(column)}: {_listed(counts, column)}" + missing
+        return _leader(focus, query, column, refs) + f"by {column}: {shown}" \
+            + (f" (others: {_listed(rest, column)})" if rest else "") + missing
+    return f"{len(counts)} {_plural(column, len(counts))}: {_listed(counts, column)}" + missing
 
 
-def _plural(column: str) -> str:
-    """'country' → 'countries', 'MSC source' → 'MSC sources'; 'species' and 'therapeutics' stay."""
+def _plural(column: str, count: int) -> str:
+    """'country' → 'countries', 'MSC source' → 'MSC sources', 'modeling' → 'models', 'disease/syndrome' →
+    'diseases/syndromes'; 'species' and 'therapeutics' stay; one of them stays singular."""
+    if count == 1:
+        return column
+    if "/" in column:
+        return "/".join(_plural(part, count) for part in column.split("/"))
     if column.endswith("s"):
         return column
+    if column.endswith("ing"):
+        return column[:-3] + "s"
     return column[:-1] + "ies" if column.endswith("y") else column + "s"
+
+
+def _leader(focus: Sequence[tuple[str, int]], query: TableQuery, column: str, refs: Mapping[str, int] | None) -> str:
+    """"Rat has more — ": of the values set against each other, the one with more (or fewer) rows, and between equal
+    rows the one whose rows cite more (or fewer) studies; "" when not asked or when they are level."""
+    if query.order not in ("most", "fewest") or len(focus) < 2:
+        return ""
+    weight = lambda item: (item[1], (refs or {}).get(item[0], 0))  # noqa: E731
+    ranked = sorted(focus, key=weight, reverse=query.order == "most")
+    if weight(ranked[0]) == weight(ranked[1]):
+        return ""
+    return f"{_shown(ranked[0][0], column)} has {'more' if query.order == 'most' else 'fewer'} — "
 
 
 def _values_recorded(query: TableQuery, table: TypedTable) -> str:

@@ -548,14 +548,19 @@ def _intent(lowered: str, values_field: str | None) -> str | None:
     return None
 
 
-def _order(lowered: str) -> str:
+# "is there more evidence in rats or in mice?": of the values set against each other, which has more (or fewer) rows.
+_MORE = re.compile(r"\bmore\b(?! (?:about|on|details?|info\w*)\b)")
+_FEWER = re.compile(r"\b(?:fewer|less)\b")
+
+
+def _order(lowered: str, compared: bool = False) -> str:
     if _EARLIEST.search(lowered):
         return "earliest"
     if _LATEST.search(lowered):
         return "latest"
-    if _FEWEST.search(lowered):
+    if _FEWEST.search(lowered) or (compared and _FEWER.search(lowered)):
         return "fewest"
-    if _MOST.search(lowered):
+    if _MOST.search(lowered) or (compared and _MORE.search(lowered)):
         return "most"
     return ""
 
@@ -589,7 +594,12 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     elif reading.compared:  # "female vs male trials": rows per value of that column
         values_field, focus = reading.compared
         listed = reading.listed
-    order = _order(lowered)
+    asked = _asked_of_named_studies(text, lowered, found, conditions)
+    if asked is not None and not values_field and not reading.compared:
+        # "is the Jordan azoospermia trial still recruiting?": the trials named, counted by the value asked of them.
+        values_field, focus = asked.field, asked.values
+        conditions = [c for c in conditions if c is not asked]
+    order = _order(lowered, bool(focus))
     if order in ("earliest", "latest"):
         values_field = None  # the rows themselves, ordered by date
     elif not values_field:
@@ -637,6 +647,32 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order, split, listed)
 
 
+# What a yes/no question asks of studies it has named, as opposed to what names them ("has any human study on
+# azoospermia been published?" names studies by disease and species).
+_ATTRIBUTES = frozenset({"stage", "transplantation", "phase", "source", "therapeutic", "sex"})
+# A yes/no question: "is the … trial still recruiting?", "were the Egyptian trials autologous?".
+_YES_NO = re.compile(r"^(?:is|are|was|were|has|have|had|did|does|do)\b")
+
+
+def names_studies(question: str) -> bool:
+    """Whether a question names studies by a value of what tells them apart (a country, a disease, a species…), not
+    only by what it asks of them ("is it finished?")."""
+    return any(_field_of(question, mention)[0] not in _ATTRIBUTES for mention in mentions(question))
+
+
+def _asked_of_named_studies(text: str, lowered: str, found: Sequence[Mention], conditions: Sequence[Condition]) -> Condition | None:
+    """The condition a yes/no question asks of the studies it names before it ("is [the Jordan azoospermia trial] still
+    recruiting?"): the one field named only after the study noun, when others name the studies."""
+    noun = re.search(rf"\b{_STUDY_NOUN}\b", lowered)
+    if not _YES_NO.match(lowered) or noun is None:
+        return None
+    after = {_field_of(text, mention)[0] for mention in found if mention.start >= noun.end() and not mention.negated}
+    before = {_field_of(text, mention)[0] for mention in found if mention.end <= noun.start()}
+    if len(after) != 1 or not before or after <= before or not after <= _ATTRIBUTES:
+        return None
+    return next((c for c in conditions if c.field in after and not c.negated), None)
+
+
 def _is_follow_up(lowered: str, intent: str | None, has_subject: bool, study_tables: tuple[int, ...]) -> bool:
     short = len(lowered.split())
     return (bool(_FOLLOW_UP.search(lowered)) or (intent is not None and not has_subject and short <= 6)
@@ -663,9 +699,14 @@ def _follow_up(lowered: str, state: TableState, conditions: list[Condition], stu
         conditions = conditions[:-1]
         intent, values_field, focus = "values", asked.field, asked.values
     merged = list(_merge(state.conditions, conditions))
-    if values_field and _OTHER_THAN_BEFORE.search(lowered):
-        # "what about other chemicals besides that one?": the previous value of that field, set aside.
-        merged = [replace(c, negated=True) if c.field == values_field and not c.negated else c for c in merged]
+    if _OTHER_THAN_BEFORE.search(lowered):
+        # "what about other chemicals besides that one?": the previous value of that field, set aside (beside the
+        # values the follow-up names of it: "chemicals" are the chemical models).
+        if values_field:
+            merged = [replace(c, negated=True) if c.field == values_field and not c.negated else c for c in merged]
+        broader = {c.field: set(c.values) for c in conditions if not c.negated}
+        merged += [replace(c, negated=True) for c in state.conditions if c.field != values_field and not c.negated
+                   and set(c.values) < broader.get(c.field, set())]
     if intent is None:
         intent, values_field, focus, order = state.intent, state.values_field, focus or state.focus, order or state.order
     # "and the female ones?" after Table 1 (male germ cells) moves to Table 2: a follow-up may move within its study type.

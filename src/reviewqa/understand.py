@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .records import CITATION_RE, TRIAL_CODE_RE, Reference, expand_citations
-from .tablequery import TableQuery, mentions, named_fields, parse_table_question, rows_behind
+from .tablequery import TableQuery, mentions, named_fields, names_studies, parse_table_question, rows_behind
 from .vocabulary import corrected, field_words, normalise_spelling
 
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
@@ -444,8 +444,9 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     named = named_references(question, references)
     previous = history[-1] if history else None
     short = len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS
-    if not codes and not named and previous and _ANAPHOR.search(question) and short:
-        codes = trial_codes(previous.reading or previous.question)  # "what phase is it?" after a trial's code
+    if not codes and not named and previous and _ANAPHOR.search(question) and short and not names_studies(question):
+        # "what phase is it?" after a trial's code; not "and the one in Indonesia?", which names another trial.
+        codes = trial_codes(previous.reading or previous.question)
     if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
             and (not _PERSON.search(question) or _ABOUT_A_WORK.search(question)) \
             and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
