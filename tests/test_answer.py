@@ -476,3 +476,12 @@ def test_a_follow_up_naming_another_trial_does_not_carry_the_code_before(assista
 def test_whether_human_data_exist_is_answered_after_a_leading_so(assistant):
     text = to_markdown(assistant.ask("so is there actually any published human data on MSCs for NOA, or is it all rodents?"))
     assert "no studies have been published" in text and "Jordan" in text
+
+
+def test_a_later_part_asking_something_of_its_own_is_answered_too(assistant):
+    # "…do they survive chemo?" adds to where the cells sit; its sentence leans on two before it, which come along.
+    quotes = _prose_quotes(assistant.ask("those embryonic-like stem cells in the testis that resemble MSCs - where exactly "
+                                         "do they sit and do they survive chemo?"))
+    assert "basal layer" in " ".join(quotes) and any("survive chemotherapy" in quote for quote in quotes)
+    # A part that adds nothing the first part's sentence does not answer brings no other sentence.
+    assert len(_prose_quotes(assistant.ask("what are MSC exosomes and what do they carry?"))) == 1

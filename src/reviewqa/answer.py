@@ -239,7 +239,9 @@ def _select(candidates: Sequence[ScoredSentence], evidence: Evidence, settings: 
         # whole). Rows of a table read alike but each is its own fact.
         if not _is_row(evidence, sentence) and chosen and _novelty(sentence, chosen, evidence) < settings.min_novelty:
             continue
-        context = _with_context(sentence, evidence, explaining, relevant)
+        # What a part of the question asks is quoted even when it leans on a chain of sentences ("These cells survive
+        # chemotherapy…" after "These cells are located…" after the embryonic-like stem cells [62]).
+        context = _with_context(sentence, evidence, explaining, relevant, _LEANS_BACK if item in leading else 1)
         if not context:
             continue  # cannot be read on its own (a list item whose opening clause is in another passage)
         quoted = {s.text for s in chosen}  # passages overlap: the same sentence may come from two of them
@@ -262,14 +264,16 @@ def _novelty(sentence: Sentence, chosen: Sequence[Sentence], evidence: Evidence)
 # An abbreviation a sentence introduces: "(SSF)", "(AT-MSCs)".
 _DEFINES = re.compile(r"\(([A-Z][A-Za-z-]{1,9}?)s?\)")
 _TAKEN_UP_WITHIN = 4  # words at the start of the next sentence that may take the term up
+_LEANS_BACK = 2  # sentences leaning each on the one before that may be followed back to what they lean on
 
 
 def _with_context(sentence: Sentence, evidence: Evidence, explaining: bool = False,
-                  relevant: frozenset[str] = frozenset()) -> list[Sentence]:
+                  relevant: frozenset[str] = frozenset(), leans_back: int = 1) -> list[Sentence]:
     """The sentence with the neighbours it needs to be read: what a conclusion or a "These…" leans on; the conclusion
     or elaboration right after it; and, for a clause of a numbered list, the clause that opens the list. For a how or
     why question (`explaining`), the reasoning to its end, and the whole list when its opening is `relevant` too
-    ("how do MSCs restore the testis?" is answered by the list of mechanisms, not by one)."""
+    ("how do MSCs restore the testis?" is answered by the list of mechanisms, not by one). A sentence leaning on the
+    one before is followed back through at most `leans_back` such sentences to what they lean on."""
     siblings = evidence.by_chunk[sentence.chunk]
     if _LIST_ITEM.search(sentence.text) or (sentence.text.endswith(";") and sentence.number + 1 < len(siblings)
                                             and _LIST_ITEM.match(siblings[sentence.number + 1].text)):
@@ -285,9 +289,16 @@ def _with_context(sentence: Sentence, evidence: Evidence, explaining: bool = Fal
         opening = siblings[start]
         return _list_from(opening, evidence) if opening.text in relevant or sentence.number == start else [opening, sentence]
     group = [sentence]
-    if _LEANS_ON_PREVIOUS.match(sentence.text) and (sentence.number == 0 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number - 1].text)):
-        return []  # what it leans on is in another passage, or leans on something further back
-    if sentence.number > 0 and (_CONCLUDES.match(sentence.text) or _TAKES_UP.match(sentence.text)):
+    if _LEANS_ON_PREVIOUS.match(sentence.text):
+        # What it leans on, back to the sentence naming it ("…embryonic stem cells… [62]. These cells are located…
+        # These cells survive chemotherapy…"), when that is in the passage.
+        start = sentence.number
+        while start > 0 and sentence.number - start < leans_back and _LEANS_ON_PREVIOUS.match(siblings[start].text):
+            start -= 1
+        if _LEANS_ON_PREVIOUS.match(siblings[start].text):
+            return []  # what it leans on is in another passage, or further back
+        group = list(siblings[start:sentence.number + 1])
+    elif sentence.number > 0 and (_CONCLUDES.match(sentence.text) or _TAKES_UP.match(sentence.text)):
         group.insert(0, siblings[sentence.number - 1])
     if sentence.number + 1 < len(siblings) and (_CONCLUDES.match(siblings[sentence.number + 1].text)
                                                 or _LEANS_ON_PREVIOUS.match(siblings[sentence.number + 1].text)):
@@ -473,7 +484,12 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
             continue  # the definition leading the answer answers the part asking what the term is
         # A part that a leading sentence already answers (it uses most of the part's own words) needs no other.
         words = set(lexical.tokenize(text)) - _GENERAL
-        if any(evidence.overlap(words, other.sentence.words) >= settings.part_answered_share for other in leading):
+        # … unless it asks something of its own, in the field's words, that none of them uses ("…and do they survive
+        # chemo?" after where the cells sit): what a later part adds to the first it is read with. Its leading sentence
+        # must then use some of that.
+        own = set(part.tokens) - set(query.parts[0].tokens) - _GENERAL if number else set()
+        answered = any(evidence.overlap(words, other.sentence.words) >= settings.part_answered_share for other in leading)
+        if answered and (not own or any(own & other.sentence.words for other in leading)):
             continue
         # "What are the main causes … and how often is no cause found?": each part's best sentence leads the answer,
         # judged by what that part asks.
@@ -481,7 +497,7 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
                   for item in evidence.score(part, pool, settings.lexical_weight)]
         ranked = _favoured(sorted(ranked, key=lambda item: -item.score), _answer_cues(text, topic, evidence, settings))
         lead = next((item for item in ranked if all(item.sentence.text != other.sentence.text for other in leading)), None)
-        if lead is not None:
+        if lead is not None and (not answered or own & lead.sentence.words):
             leading.append(lead)
     # "how many ways…?": the numbered lists that may count them join the candidates (see the cue in _answer_cues).
     present = {c.sentence for c in candidates}

@@ -68,6 +68,7 @@ SYNONYMS: dict[str, str] = {
     "murine": "mouse",
     "rodent": "rat mouse",
     "chemotherapy": "busulfan cisplatin doxorubicin",
+    "chemo": "chemotherapy busulfan cisplatin doxorubicin",
     "chemotherapy-induced": "busulfan cisplatin doxorubicin",
     "trial": "clinical trial NCT",
     "trials": "clinical trials NCT",
