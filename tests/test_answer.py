@@ -485,3 +485,19 @@ def test_a_later_part_asking_something_of_its_own_is_answered_too(assistant):
     assert "basal layer" in " ".join(quotes) and any("survive chemotherapy" in quote for quote in quotes)
     # A part that adds nothing the first part's sentence does not answer brings no other sentence.
     assert len(_prose_quotes(assistant.ask("what are MSC exosomes and what do they carry?"))) == 1
+
+
+def test_a_term_set_against_another_is_still_defined(assistant):
+    quotes = _prose_quotes(assistant.ask("sorry basic question, what exactly is non obstructive azoospermia as opposed to "
+                                         "the obstructive kind?"))
+    assert any("absence of spermatozoa" in quote or "reproductive disease in men" in quote for quote in quotes)
+
+
+def test_a_decline_names_no_everyday_word_as_a_topic(assistant):
+    answer = assistant.ask("how long after injection does spermatogenesis come back in the rats?")
+    assert not answer.covered and to_markdown(answer).startswith("The review does not seem to answer this question.")
+
+
+def test_a_statement_of_advantages_is_no_gap(assistant):
+    text = to_markdown(assistant.ask("main limitation of this review?"))
+    assert "advantages" not in text and "replicative lifespan" not in text

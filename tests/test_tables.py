@@ -622,3 +622,12 @@ def test_which_of_two_values_has_more_is_said_first(tables):
 def test_other_chemicals_than_one_named_are_the_chemical_models_less_that_one(tables):
     _, result = ask(tables, "besides busulfan which other chemicals/toxins were used to make the animals azoospermic?")
     assert sorted(result.values) == ["Cisplatin", "Doxorubicin", "Lead nitrate"] and "3 models:" in result.summary
+
+
+@pytest.mark.parametrize("question, says", [
+    ("is busulfan the most common way to make azoospermic animals?", "Busulfan has the most — by modeling: Busulfan 12 of 18"),
+    ("is adipose tissue the most used source in the trials?", "Adipose tissue does not have the most — by source"),
+])
+def test_whether_one_value_is_the_commonest_is_said_against_the_rest(tables, question, says):
+    _, result = ask(tables, question)
+    assert says in result.summary

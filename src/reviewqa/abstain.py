@@ -80,7 +80,7 @@ _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?
 _NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")
 # Asking for a quantity: the answer needs a number.
 _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon|likely|probable|common)|"
-                       r"(?:what|which|the)(?:(?:'s| is| are| was| were)(?: the)?)? (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rates?|dose|dosage|number|chances?|odds"
+                       r"(?:what|which|the)(?:(?:'s|s| is| are| was| were)(?: the)?)? (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rates?|dose|dosage|number|chances?|odds"
                        r"|count|amount|level|yield)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
 # A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").

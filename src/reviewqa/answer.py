@@ -53,6 +53,7 @@ _GAP_CUES = re.compile(
 _GAP_STATEMENTS = re.compile(r"\b(?:lack of|no (?:studies|study|clinical trials?)|not been (?:published|reported|terminated)"
                              r"|needs? more|is not easy|difficult to|remains? unclear|(?:is|are) unknown|further (?:studies|research))\b",
                              re.IGNORECASE)
+_STATES_ADVANTAGES = re.compile(r"\badvantages?\b", re.IGNORECASE)
 _RISK_CUES = re.compile(r"\b(?:risks?|tumor\w*|tumour\w*|fibrosis|proinflammatory|traumatic|complications?|side effects?"
                         r"|concern|decrease with age|negative effects?|contamination|serious)\b", re.IGNORECASE)
 _ADVANTAGE_CUES = re.compile(r"\b(?:advantages?|easier|safer|promising|popular|preferable|ideal|low immunogenicity|free from"
@@ -78,8 +79,10 @@ _ASKS_RISK = re.compile(r"\b(?:risk\w*|dangers?|dangerous|safe\w*|side effects?|
                         r"|drawbacks?|disadvantages?|cons|problems?|issues?|concerns?|worr\w+|bad|worst)\b")
 _LIMITATION_CUES = re.compile(f"{_GAP_CUES.pattern}|{_RISK_CUES.pattern}", re.IGNORECASE)
 # "Which one is the worst?", "the biggest risk": one thing is asked, the one the review ranks first.
-_ASKS_SUPERLATIVE = re.compile(r"\b(?:worst|best|biggest|greatest|most (?!of\b)\w+|main one|top)\b")
-_GIVES_SUPERLATIVE = re.compile(r"\bmost (?!of\b)\w+|\b(?:worst|best|biggest|greatest)\b", re.IGNORECASE)
+# (Judgements, not amounts: "which source gives the most cells?" asks a yield, not "the most promising".)
+_JUDGED = r"(?:serious|dangerous|important|common|commonly used|effective|efficient|popular|suitable|frequent|worrying)"
+_ASKS_SUPERLATIVE = re.compile(rf"\b(?:worst|best|biggest|greatest|most {_JUDGED}|main one|top)\b")
+_GIVES_SUPERLATIVE = re.compile(rf"\bmost {_JUDGED}\b|\b(?:worst|best|biggest|greatest)\b", re.IGNORECASE)
 _ASKS_CODE = re.compile(r"\b(?:regist\w*|trial)\s+(?:numbers?|nos?|codes?|ids?|identifiers?)\b|\bregistered (?:as|under)\b")
 _CODE_WORDS = frozenset(lexical.tokenize("registry registration registered number numbers code codes id identifier trial trials"))
 _CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
@@ -716,6 +719,8 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
             section = evidence.index.chunks[pool[0].sentence.chunk].section
             pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section == section]
         if cues is _GAP_CUES:
+            # A statement of advantages is no gap, whatever word of doubt it uses ("limited replicative lifespan").
+            pool = [c for c in pool if not _STATES_ADVANTAGES.search(c.sentence.text)]
             pool = _favouring(pool, _GAP_STATEMENTS.search, settings.judgement_bonus)
             # "why can't they say which source is best?": a further gap is one of that subject, not any of the review's.
             topic = _topic(query)
@@ -1047,10 +1052,12 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         # Terms of art are named ("letrozole or endometriosis"); everyday words are no topic ("won, fifa or cup"): a
         # question of them that nothing in the review comes close to is off its subject, which its title says.
         terms = [w for w in words if english_zipf(w) < settings.everyday_zipf]
-        if terms or coverage.best >= settings.min_evidence:
+        if terms or (coverage.reason == "vocabulary" and coverage.best >= settings.min_evidence):
             text = f"The review does not discuss {_joined(terms or words, 'or')}."
-        else:
+        elif coverage.best < settings.min_evidence:
             text = f"The review does not cover this: it is about {_subject_of(evidence)}."
+        else:  # its passages do not cover what is asked, and no word of it is a topic to name ("…come back…")
+            text = "The review does not seem to answer this question."
     elif subject:
         asked = [w for w in salient_words(reading.question) if w.upper() not in reading.trial_codes]
         text = f"The review does not report {' '.join(asked) or 'that'} for {subject}."

@@ -134,7 +134,7 @@ def _values_phrase(column: str, counts: Sequence[tuple[str, int]], query: TableQ
         focus, rest = counts[: len(query.focus)], counts[len(query.focus):]
         cited = {value: f" ({_references(count)})" for value, count in (refs or {}).items()}
         shown = ", ".join(f"{_shown(value, column)} {rows} of {total}{cited.get(value, '')}" for value, rows in focus)
-        return _leader(focus, query, column, refs) + f"by {column}: {shown}" \
+        return _leader(focus, rest, query, column, refs) + f"by {column}: {shown}" \
             + (f" (others: {_listed(rest, column)})" if rest else "") + missing
     return f"{len(counts)} {_plural(column, len(counts))}: {_listed(counts, column)}" + missing
 
@@ -153,11 +153,18 @@ def _plural(column: str, count: int) -> str:
     return column[:-1] + "ies" if column.endswith("y") else column + "s"
 
 
-def _leader(focus: Sequence[tuple[str, int]], query: TableQuery, column: str, refs: Mapping[str, int] | None) -> str:
+def _leader(focus: Sequence[tuple[str, int]], rest: Sequence[tuple[str, int]], query: TableQuery, column: str,
+            refs: Mapping[str, int] | None) -> str:
     """"Rat has more — ": of the values set against each other, the one with more (or fewer) rows, and between equal
-    rows the one whose rows cite more (or fewer) studies; "" when not asked or when they are level."""
-    if query.order not in ("most", "fewest") or len(focus) < 2:
+    rows the one whose rows cite more (or fewer) studies; "" when not asked or when they are level. One value asked
+    about ("is busulfan the most common?") is set against the rest: "Busulfan has the most — "."""
+    if query.order not in ("most", "fewest") or not focus:
         return ""
+    if len(focus) == 1:
+        (value, rows), others = focus[0], [count for _, count in rest]
+        most = query.order == "most"
+        first = not others or (rows >= max(others) if most else rows <= min(others))
+        return f"{_shown(value, column)} {'has' if first else 'does not have'} the {query.order} — "
     weight = lambda item: (item[1], (refs or {}).get(item[0], 0))  # noqa: E731
     ranked = sorted(focus, key=weight, reverse=query.order == "most")
     if weight(ranked[0]) == weight(ranked[1]):

@@ -600,6 +600,13 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         values_field, focus = asked.field, asked.values
         conditions = [c for c in conditions if c is not asked]
     order = _order(lowered, bool(focus))
+    # "is busulfan the most common way to make animals azoospermic?": the value asked about (named first) against the
+    # others of its column.
+    asked_first = next((c for c in conditions if found and c.values == found[0].labels and not c.negated
+                        and values_field in (None, c.field)), None)
+    if order in ("most", "fewest") and not focus and _YES_NO.match(lowered) and asked_first is not None:
+        values_field, focus = asked_first.field, asked_first.values
+        conditions = [c for c in conditions if c is not asked_first]
     if order in ("earliest", "latest"):
         values_field = None  # the rows themselves, ordered by date
     elif not values_field:

@@ -269,13 +269,18 @@ _NOT_A_TERM = re.compile(r"\b(?:of|for|in|on|with|between|by|from|about|to|this|
                          re.IGNORECASE)
 
 
+_SET_AGAINST = re.compile(r"\s+(?:as opposed to|compared (?:to|with)|vs\.?|versus|rather than|unlike|in contrast to)\b.*$",
+                          re.IGNORECASE)
+
+
 def defined_term(question: str) -> str:
     """The term a definition question asks about, or ""."""
     match = _DEFINITION.match(question.strip())
     if match is None:
         return ""
     term = _FILLER.sub(" ", next(group for group in match.groups() if group)).strip(" '\"")
-    term = re.sub(r"\s+", " ", term)
+    # "what is non obstructive azoospermia as opposed to the obstructive kind?": the term, set against another.
+    term = re.sub(r"\s+", " ", _SET_AGAINST.sub("", term))
     if len(term.split()) > _DEFINED_TERM_WORDS or _NOT_A_TERM.search(term):
         return ""
     return term
