@@ -183,11 +183,9 @@ def gives_figure_for(question: str, text: str) -> bool:
         return bool(_SHARE_GIVEN.search(text))
     measured = _MEASURED.search(lowered)
     if measured:
-        # The number must be told of what is measured: "sperm count" by a number beside "sperm".
+        # The number must be told of what is measured: "sperm count" by a number beside "sperm", before or after it.
         things = {stem for word in measured.group(1).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
-        words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _numbers_of(text))
-        return any(_NUMBER.fullmatch(word.strip("()")) and things & set(lexical.tokenize(
-            " ".join(words[max(0, i - _COUNTED_WITHIN):i + 1 + _COUNTED_WITHIN]))) for i, word in enumerate(words))
+        return _number_beside(text, things, before=True)
     counted = _HOW_MANY.search(lowered)
     if counted is not None and _HOW_MANY_MORE.match(counted.group(1)):
         return has_figure(text)  # "how many more MSCs in fat than in marrow?": a ratio or a difference, in any form
@@ -201,14 +199,17 @@ def gives_figure_for(question: str, text: str) -> bool:
         things = {stem for word in expand_query(named, {}).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
         if not things:
             return has_figure(text)
-    words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _numbers_of(text))
     opening = text.split("(1)")[0] if "(1)" in text else ""
     if opening and (things - FIELD_SUBJECT_WORDS) & set(lexical.tokenize(opening)):
         return True  # "Several possible mechanisms … (1) … (9)": a list of those things counts them
-    for i, word in enumerate(words):
-        if _NUMBER.fullmatch(word.strip("()")) and things & set(lexical.tokenize(" ".join(words[i + 1:i + 1 + _COUNTED_WITHIN]))):
-            return True
-    return False
+    return _number_beside(text, things)
+
+
+def _number_beside(text: str, things: set[str], before: bool = False) -> bool:
+    """Whether a number in `text` is followed within a few words (or, `before`, also preceded) by one of `things`."""
+    words = re.findall(r"\(?\w[\w.,–-]*\)?%?", _numbers_of(text))
+    return any(_NUMBER.fullmatch(word.strip("()")) and things & set(lexical.tokenize(
+        " ".join(words[max(0, i - _COUNTED_WITHIN) if before else i + 1:i + 1 + _COUNTED_WITHIN]))) for i, word in enumerate(words))
 
 
 def counting_lists(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:

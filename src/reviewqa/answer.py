@@ -666,10 +666,8 @@ def found_references(query: Query, hits: Sequence[Hit], candidates: Sequence[Sco
         # "which study looked at miRNA changes in busulfan rats?": a term the rows do not record ("miRNA") is told by
         # the sentence citing the work, not by the rows of every busulfan rat study.
         # (A term of art, that no row of any table uses.)
-        recorded = {word for position, chunk in enumerate(evidence.index.chunks) if chunk.kind == "table_row"
-                    for s in evidence.by_chunk.get(position, ()) for word in s.words}
         unrecorded = {stem for word in salient_words(query.reading.question) if english_zipf(word) < settings.everyday_zipf
-                      for stem in lexical.tokenize(word)} - recorded - _GENERAL
+                      for stem in lexical.tokenize(word)} - evidence.row_words - _GENERAL
         telling = next((c for c in citing if not _is_row(evidence, c.sentence) and unrecorded & c.sentence.words), None)
         return telling.sentence.refs[: settings.found_references] if telling else table.refs[: settings.found_references]
     entries = [s for hit in hits if hit.chunk.kind == "reference" for s in evidence.by_chunk.get(hit.position, ())]

@@ -258,6 +258,11 @@ class Evidence:
         return each_text_once(s for s in self.sentences if not s.gate and self.index.chunks[s.chunk].kind == "prose")
 
     @cached_property
+    def row_words(self) -> frozenset[str]:
+        """The words of the tables' rows: a term none of them uses ("miRNA") is told by the text alone."""
+        return frozenset(word for s in self.sentences if self.index.chunks[s.chunk].kind == "table_row" for word in s.words)
+
+    @cached_property
     def numbered_lists(self) -> list[Sentence]:
         """Sentences of the review's text that open a numbered list ("…developed as follows: (1) retinoic acid, …"):
         what a "how many…?" question may be answered by, however few of its words they share."""

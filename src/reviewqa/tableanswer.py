@@ -6,8 +6,9 @@ summaries give the rows and the number of distinct references they cite ("2 rows
 twice, and both rows count).
 
 Value counts. For "which countries", "by country" or "female vs male", the rows are counted
-per value of the column (a row with two values counts for both); values the question singles
-out come first, "most"/"fewest" order the rest, ties are named together.
+per value of the column (a row with two values counts for both), and how many values there
+are ("7 countries"); values the question singles out come first, and the one with more (or
+fewer) rows is named ("Rat has more"); "most"/"fewest" order the rest, ties are named together.
 """
 
 from __future__ import annotations

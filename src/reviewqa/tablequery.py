@@ -11,9 +11,14 @@ Conditions are the vocabulary's values a question mentions (longest match, case-
 insensitive, except short upper-case acronyms such as "US", "UC", "RA", "ED"). A value
 after "not", "except", "other than", "excluding", "outside", "without"… is negated, and
 so are the values joined to it ("excluding umbilical cord and Wharton's jelly"). Two
-values of one column joined by "vs"/"versus"/"compared with", or "by <column>",
-"per <column>", ask for the count of rows per value of that column (the focus values
-first); "most", "fewest", "least"… order those counts.
+values of one column joined by "vs"/"versus"/"compared with" (or asked of each in turn:
+"which trials are in men and which in women?"), or "by <column>", "per <column>", ask
+for the count of rows per value of that column (the focus values first; a value named
+again after them, "…which ones were xeno?", has its rows shown); "most", "fewest",
+"least"… order those counts, and "more"/"fewer" between values set against each other
+ask which has more. A yes/no question asks a column of the studies it names ("is the
+Jordan azoospermia trial still recruiting?") or whether the value it names is the
+commonest ("is busulfan the most common model?").
 
 Choosing tables. Study-type words pick tables ("in vitro" → 1, 2; "in vivo"/"animal" → 3;
 "trial"/"clinical" → 4; "Table 3" → 3). Each table also implies some conditions: Table 1
