@@ -501,3 +501,8 @@ def test_a_decline_names_no_everyday_word_as_a_topic(assistant):
 def test_a_statement_of_advantages_is_no_gap(assistant):
     text = to_markdown(assistant.ask("main limitation of this review?"))
     assert "advantages" not in text and "replicative lifespan" not in text
+
+
+def test_a_comparison_asked_in_figures_is_answered_by_the_lines_giving_them(assistant):
+    quotes = _prose_quotes(assistant.ask("How much denser are MSCs in fat compared to bone marrow?"))
+    assert len(quotes) == 1 and "1:30" in quotes[0]

@@ -103,3 +103,14 @@ def test_terminal_text_has_no_escape_sequences(text, shown):
 
 def test_markdown_has_no_control_characters():
     assert escape_markdown("\x1b[31mred\x1b[0m <b>") == "red \\<b\\>"
+
+
+def test_quotes_running_on_under_one_label_make_one_bullet():
+    from reviewqa.answer import Prose, Quote
+    from reviewqa.render import _prose_markdown
+
+    block = Prose((Quote("Several mechanisms: (1) one [1];", (1,), "p", "s", label="Animal models"),
+                   Quote("(2) two [2].", (2,), "p", "s", label="Animal models"),
+                   Quote("Trials are registered.", (), "p", "s", label="Human studies")))
+    assert _prose_markdown(block).splitlines() == ["- **Animal models:** Several mechanisms: (1) one [1]; (2) two [2].",
+                                                   "- **Human studies:** Trials are registered."]

@@ -961,6 +961,9 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         best = max(item.score for item, _ in lines)
         lines = [(item, label) for item, label in lines
                  if evidence.overlap(aspect, item.sentence.words) > 0 or item.score >= best - settings.extra_margin]
+    if asks_quantity(query.reading.text):
+        # "How much denser are MSCs in fat than in marrow?": the lines giving the figures answer; the rest pad them.
+        lines = [line for line in lines if gives_figure_for(query.reading.text, line[0].sentence.text)] or lines
     quotes = [_quote(evidence, item.sentence, label) for item, label in lines]
     return [Prose(tuple(quotes))] if quotes else _fact(query, candidates, evidence, settings)
 

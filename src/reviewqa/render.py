@@ -8,6 +8,7 @@ control characters (ANSI and OSC escape sequences) are removed.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Sequence
 
@@ -91,11 +92,19 @@ def _more_rows(result: TableResult, shown: int) -> str:
     return f"_…and {hidden} more row{'s' * (hidden != 1)} (all rows: the app's table, or `--json`)._" if hidden > 0 else ""
 
 
+def _labelled_runs(quotes: Sequence[Quote]) -> list[tuple[str, list[Quote]]]:
+    """Labelled quotes as bullets: quotes running on under one label (the clauses of a list, one strand's sentences)
+    make one bullet, so the label is read once."""
+    return [(label, list(run)) for label, run in itertools.groupby(quotes, key=lambda quote: quote.label)]
+
+
 def _prose_markdown(block: Prose) -> str:
     head = [f"**{escape_markdown(block.heading)}**"] if block.heading else []
     if any(quote.label for quote in block.quotes):
-        lines = [f"- **{escape_markdown(q.label)}:** {linked_codes(escape_markdown(quote_text(q)))}" if q.label
-                 else f"- {linked_codes(escape_markdown(quote_text(q)))}" for q in block.quotes]
+        lines = []
+        for label, run in _labelled_runs(block.quotes):
+            text = linked_codes(" ".join(escape_markdown(quote_text(q)) for q in run))
+            lines.append(f"- **{escape_markdown(label)}:** {text}" if label else f"- {text}")
         return "\n\n".join(head + ["\n".join(lines)])
     return "\n\n".join(head + [linked_codes(" ".join(escape_markdown(quote_text(q)) for q in block.quotes))])
 
@@ -186,7 +195,8 @@ def _block_text(block: Block) -> list[str]:
     if isinstance(block, Prose):
         head = [block.heading] if block.heading else []
         if any(q.label for q in block.quotes):
-            return head + [f"- {q.label + ': ' if q.label else ''}{quote_text(q)}" for q in block.quotes]
+            return head + [f"- {label + ': ' if label else ''}{' '.join(quote_text(q) for q in run)}"
+                           for label, run in _labelled_runs(block.quotes)]
         return head + [" ".join(quote_text(q) for q in block.quotes)]
     if isinstance(block, TableBlock):
         if not block.shown:
