@@ -506,3 +506,14 @@ def test_a_statement_of_advantages_is_no_gap(assistant):
 def test_a_comparison_asked_in_figures_is_answered_by_the_lines_giving_them(assistant):
     quotes = _prose_quotes(assistant.ask("How much denser are MSCs in fat compared to bone marrow?"))
     assert len(quotes) == 1 and "1:30" in quotes[0]
+
+
+def test_that_study_is_the_one_the_answering_quote_cites(assistant):
+    from reviewqa.understand import Turn
+
+    first = assistant.ask("in the list of ways MSCs restore testis function, which one is about oxidative stress?")
+    assert first.key_refs == (139,)  # not [147], which the list's opening clause cites
+    follow = assistant.ask("who did that study?", [turn_of(first)])
+    assert [card.reference.number for card in follow.blocks if isinstance(card, ReferenceCard)] == [139]
+    # The same from the answer's JSON, as a client sends its history.
+    assert Turn.from_dict(to_json(first)).cited[0] == 139

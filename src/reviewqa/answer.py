@@ -178,6 +178,9 @@ class Answer:
     passages: tuple[Passage, ...]
     table: TableResult | None = None  # the exact table result, when the question is a table question
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The works cited by the quote that speaks most to the question (not by its context): what "who did that study?"
+    # asks about next.
+    key_refs: tuple[int, ...] = ()
 
     @property
     def intent(self) -> str:
@@ -1166,4 +1169,13 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
         for hit in hits
     )
     return Answer(reading.question, reading, tuple(blocks), coverage.covered, _citations(blocks, evidence.references),
-                  passages, table if coverage.covered else None)
+                  passages, table if coverage.covered else None, key_refs=_key_refs(query, blocks, evidence))
+
+
+def _key_refs(query: Query, blocks: Sequence[Block], evidence: Evidence) -> tuple[int, ...]:
+    """The references of the cited quote using most (IDF-weighted) of the question's words: in "(1) … [147]; (3) MSCs
+    can reduce oxidative stress [139]" for "which one is about oxidative stress?", [139]."""
+    asked = frozenset(query.tokens)
+    quotes = [quote for block in blocks if isinstance(block, Prose) for quote in block.quotes if quote.refs]
+    key = max(quotes, key=lambda quote: evidence.overlap(asked, frozenset(lexical.tokenize(quote.text))), default=None)
+    return key.refs if key is not None else ()

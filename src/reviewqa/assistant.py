@@ -52,8 +52,8 @@ def turn_of(answer: Answer) -> Turn:
     table_query = answer.table.query if answer.table is not None else None
     leading = answer.table.values[:1] if table_query is not None and table_query.order in ("most", "fewest") else ()
     quoted = tuple(quote.text for block in answer.blocks if isinstance(block, Prose) for quote in block.quotes)
-    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references, leading,
-                tuple(citation.ref for citation in answer.citations), quoted)
+    cited = tuple(dict.fromkeys([*answer.key_refs, *(citation.ref for citation in answer.citations)]))
+    return Turn(answer.question, answer.interpreted, table_query, answer.reading.references, leading, cited, quoted)
 
 
 class Assistant:

@@ -282,6 +282,7 @@ def to_json(answer: Answer) -> dict[str, Any]:
         "passages": [_passage_json(p) for p in answer.passages],
         "timings_ms": answer.timings_ms,
         "references": list(answer.reading.references),
+        "key_refs": list(answer.key_refs),
     }
     if answer.interpreted:
         result["interpreted_as"] = answer.interpreted

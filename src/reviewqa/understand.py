@@ -166,6 +166,8 @@ _ABOUT_A_WORK = re.compile(r"\b(?:published|publish|journal|dois?|paper|article|
                            r"|who (?:did|ran|conducted|performed|led|carried out)|whose (?:study|work|paper|group))\b",
                            re.IGNORECASE)
 _CITED_FOLLOWED = 2
+_ONE_WORK = re.compile(r"\b(?:that|this) (?:study|paper|work|article|report|one)\b|\b(?:who|when) (?:did|ran|wrote|published) (?:it|that)\b",
+                       re.IGNORECASE)
 # A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
 _LISTING_FOLLOW_UP = re.compile(r"\b(?:their|those|them|these|which ones|what are they|which are they)\b", re.IGNORECASE)
 
@@ -194,7 +196,11 @@ class Turn:
         references = raw.get("references") if isinstance(raw.get("references"), list) else []
         reading = raw.get("reading", raw.get("interpreted_as", ""))
         leading = raw.get("leading_values") if isinstance(raw.get("leading_values"), list) else []
-        cited = raw.get("cited") if isinstance(raw.get("cited"), list) else []
+        # A whole earlier answer object gives what it cited as its key references, then its citations.
+        citations = [c.get("ref") for c in raw.get("citations", []) if isinstance(c, dict)] \
+            if isinstance(raw.get("citations"), list) else []
+        key_refs = raw.get("key_refs") if isinstance(raw.get("key_refs"), list) else []
+        cited = raw.get("cited") if isinstance(raw.get("cited"), list) else list(dict.fromkeys([*key_refs, *citations]))
         quoted = raw.get("quoted") if isinstance(raw.get("quoted"), list) else []
         return cls(str(raw.get("question", "")), str(reading or ""), table_query,
                    tuple(n for n in references if isinstance(n, int)), tuple(str(v) for v in leading),
@@ -458,7 +464,9 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
         named = previous.references  # "what did they find?" after a question about a cited work
     elif not codes and not named and previous and previous.cited and _ANAPHOR.search(question) \
             and _ABOUT_A_WORK.search(question) and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
-        named = previous.cited[:_CITED_FOLLOWED]  # "when was that paper published?" after an answer citing it
+        # "when was that paper published?" after an answer citing it: the work its answering quote cites, first; one
+        # work when one is pointed at.
+        named = previous.cited[: 1 if _ONE_WORK.search(question) else _CITED_FOLLOWED]
     asks = asked_sections(question)
     if codes:
         return Reading(typed, question, "trial", trial_codes=codes, references=named, asks_sections=asks)
