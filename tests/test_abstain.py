@@ -226,3 +226,19 @@ def test_which_levels_to_measure_asks_names_not_figures(assistant):
 def test_a_count_is_answered_by_the_figure_or_list_that_gives_it(assistant, question, answered_by):
     answer = assistant.ask(question)
     assert answer.covered and answered_by in to_markdown(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "what's the sperm retrieval rate after MSC injection?",  # TESE-ICSI's rates are of another treatment
+    "what testosterone level did the rats reach after BM-MSC?",  # a hypogonadism cut-off is no treated rat's level
+])
+def test_a_result_measured_after_the_treatment_is_declined_as_no_figure(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.covered and answer.blocks[0].text == "The review gives no figure for this."
+
+
+def test_what_age_of_the_people_treated_is_no_column_of_the_tables():
+    from reviewqa.tablequery import parse_table_question
+
+    assert parse_table_question("what age group of men benefit most from MSC therapy?") is None
+    assert parse_table_question("adult vs fetal sources in table 1").values_field == "age"

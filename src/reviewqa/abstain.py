@@ -67,6 +67,9 @@ _A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,5}?(?:t
 _RATE = r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?"
 _RATE_ASKED = re.compile(rf"{_RATE}\b")
 _RATE_OF = re.compile(rf"{_RATE} (?:of|for|with|after) (?P<treatment>[\w\s-]+?)(?=\s+(?:for|in|to|at|among|on|when|if)\b|\s*[?.,]|$)")
+# A result measured after the treatment the review is about.
+_AFTER_TREATMENT = re.compile(r"\b(?:after|following|post)[\s-]+(?:the\s+)?(?:[\w-]+\s+)?(?:mscs?|bm-mscs?|at-mscs?|stem cells?"
+                              r"|treatment|therapy|injection|transplant\w*|exosomes?)\b")
 # Asking whether a treatment worked ("did it bring back menstruation?"): a result, which no listed trial reports.
 _EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:work(?:ed|s)?|help(?:ed|s)?|restor\w*|improv\w*|"
                            r"cured?|bring back|brought back|recover\w*|increas\w*|reduc\w*|effective)\b")
@@ -80,7 +83,7 @@ _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?
 _NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")
 # Asking for a quantity: the answer needs a number.
 _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:how (?:many|much|long|often|soon|likely|probable|common)|"
-                       r"(?:what|which|the)(?:(?:'s|s| is| are| was| were)(?: the)?)? (?:\w+ )?(?:percent(?:age)?|proportion|fraction|share|rates?|dose|dosage|number|chances?|odds"
+                       r"(?:what|which|the)(?:(?:'s|s| is| are| was| were)(?: the)?)? (?:\w+ )?(?:(?:success|pregnancy|retrieval|cure|response) )?(?:percent(?:age)?|proportion|fraction|share|rates?|dose|dosage|number|chances?|odds"
                        r"|count|amount|level|yield)"
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
 # A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").
@@ -111,7 +114,9 @@ _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w
 _HOW_MANY = re.compile(r"\b(?:how many|number of)\s+(?:(?:kinds|types|sorts|categories|classes)\s+of\s+)?((?:[a-z][\w-]*\s*){1,4})")
 _HOW_MANY_MORE = re.compile(r"(?:more|fewer|less|times)\b")
 # "what were the sperm counts…", "the testosterone levels": a measurement of something named just before it.
-_MEASURED = re.compile(r"\bwhat(?:'s| is| are| was| were) (?:the )?((?:[a-z][\w-]*\s+){1,2})(?:counts?|levels?|concentrations?)\b")
+# ("What hormone levels should be measured?" asks which, not how much.)
+_MEASURED = re.compile(r"\bwhat(?:'s| is| are| was| were)? (?:the )?((?:[a-z][\w-]*\s+){1,2})(?:counts?|levels?|concentrations?)\b"
+                       r"(?!\s+(?:should|must|need|needs|to be|are (?:measured|checked|tested)|do (?:you|they|doctors) (?:check|measure|test)))")
 # Where the words naming what is counted stop: "how many days | do transplanted MSCs survive".
 _COUNTED_END = re.compile(r"\b(?:do|does|did|are|is|were|was|have|has|had|can|could|will|would|in|of|for|with|per|that|which"
                           r"|after|before|since|until|from|to|at|on|by|until)\b.*$")
@@ -456,6 +461,10 @@ class Assessor:
             statements = [s for s in self.evidence.sentences if NO_HUMAN_EVIDENCE.search(s.text) and not s.gate]
             closest = next(iter(self.evidence.score(query, statements, self.settings.lexical_weight)), best)
             return Coverage(False, missing, "outcome", closest, best_score, coverage, _phrase_at(lowered, outcome))
+        if asks_quantity(reading.text) and _AFTER_TREATMENT.search(lowered):
+            # "what testosterone level did the rats reach after BM-MSC?": the review reports no study's measured
+            # results, in animals or in people, whatever figure of the same name it gives elsewhere.
+            return result("quantity")
         if asks_human_existence(lowered) and any(NO_HUMAN_EVIDENCE.search(s.sentence.text) for s in scored):
             return result()  # "has it been proven in men?" is answered by "no studies have been published…"
         strong = best_score >= self.settings.strong_evidence
@@ -516,12 +525,14 @@ class Assessor:
             return False
         rate_of = _RATE_OF.search(lowered)
         if rate_of or _RATE_ASKED.search(lowered):
-            # "the success rate of varicocele repair…": a rate of that treatment (or, unnamed, of what the question
-            # is about: "can it cure erectile dysfunction? what success rates?"), named where the figure is or just
-            # before it, not TESE-ICSI's rate for any other. What it is of is told by its most specific word
-            # ("varicocele" of "varicocele repair").
-            rated = max((set(self.matches(word)) for word in salient_words(rate_of["treatment"] if rate_of else reading.text)),
-                        key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
-            if rated and not any(rated & self._words_with_previous(s) for s in giving):
+            # "the success rate of varicocele repair…": a rate of that treatment, named where the figure is or just
+            # before it, not TESE-ICSI's rate for any other. A treatment named is told by every word naming it ("MSC
+            # injection" is not TESE-ICSI's "intracytoplasmic sperm injection"); unnamed ("can it cure erectile
+            # dysfunction? what success rates?"), by the question's most specific word.
+            specific = max((set(self.matches(word)) for word in salient_words(reading.text)),
+                           key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
+            told = [stems for stems in ([set(self.matches(word)) for word in salient_words(rate_of["treatment"])]
+                                        if rate_of else [specific]) if stems]
+            if told and not any(all(stems & self._words_with_previous(s) for stems in told) for s in giving):
                 return False
         return True

@@ -204,7 +204,8 @@ _VALUE_NOUNS: tuple[tuple[str, str], ...] = (
     ("stage", r"stages?|status(?:es)?"),
     ("disease", r"diseases?|conditions|indications|syndromes?|disorders"),
     ("date", r"years?|dates?"),
-    ("age", r"(?:source )?ages?"),
+    # The age of the cells' source, not of the people treated ("what age group of men benefits most?").
+    ("age", r"(?:source|donor|cell|msc|mscs|tissue) ages?|ages? of (?:the )?(?:sources?|donors?|cells|mscs|tissues?)"),
     ("sex", r"sex(?:es)?|genders?"),
 )
 _NOUN_GROUPS = "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(_VALUE_NOUNS))
