@@ -494,7 +494,7 @@ def test_a_term_set_against_another_is_still_defined(assistant):
 
 
 def test_a_decline_names_no_everyday_word_as_a_topic(assistant):
-    answer = assistant.ask("how long after injection does spermatogenesis come back in the rats?")
+    answer = assistant.ask("does smoking cause azoospermia?")
     assert not answer.covered and to_markdown(answer).startswith("The review does not seem to answer this question.")
 
 
