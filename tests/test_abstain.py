@@ -241,4 +241,4 @@ def test_what_age_of_the_people_treated_is_no_column_of_the_tables():
     from reviewqa.tablequery import parse_table_question
 
     assert parse_table_question("what age group of men benefit most from MSC therapy?") is None
-    assert parse_table_question("adult vs fetal sources in table 1").values_field == "age"
+    assert parse_table_question("adult vs fetal in table 1").values_field == "age"

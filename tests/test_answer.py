@@ -517,3 +517,16 @@ def test_that_study_is_the_one_the_answering_quote_cites(assistant):
     assert [card.reference.number for card in follow.blocks if isinstance(card, ReferenceCard)] == [139]
     # The same from the answer's JSON, as a client sends its history.
     assert Turn.from_dict(to_json(first)).cited[0] == 139
+
+
+def test_a_comparison_of_sides_the_review_names_is_not_declined_for_everyday_words(assistant):
+    answer = assistant.ask("Friedenstein vs Rodbell - what did each guy contribute?")
+    assert answer.covered and {"Friedenstein", "Rodbell"} <= {quote.label for block in answer.blocks
+                                                              if isinstance(block, Prose) for quote in block.quotes}
+
+
+def test_the_one_value_asked_of_earlier_rows_shows_its_rows(assistant):
+    first = assistant.ask("what animals were used in the table 3 studies?")
+    answer = assistant.ask("did any of them use lead to cause the infertility?", [turn_of(first)])
+    shown = next(block for block in answer.blocks if isinstance(block, TableBlock))
+    assert shown.shown == 1 and "Lead nitrate" in shown.result.rows[0]

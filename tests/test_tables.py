@@ -631,3 +631,33 @@ def test_other_chemicals_than_one_named_are_the_chemical_models_less_that_one(ta
 def test_whether_one_value_is_the_commonest_is_said_against_the_rest(tables, question, says):
     _, result = ask(tables, question)
     assert says in result.summary
+
+
+@pytest.mark.parametrize("question, conditions, values_field", [
+    ("which animal studies made the azoospermia with cisplatin, and what MSC source did they use?",
+     {"model": ("Cisplatin",)}, "source"),  # "did they use" asks what was done, not a judgement
+    ("has anyone turned sheep MSCs into male germ cells in vitro?", {"donor species": ("Sheep",)}, None),
+    ("Was a magnetic field ever used to push MSCs toward germ cells?", {"inducer": ("Static magnetic field",)}, None),
+    ("male vs female germ-cell inducers", {}, "inducer"),
+])
+def test_table_questions_in_other_forms(question, conditions, values_field):
+    query = parse_table_question(question)
+    found = {c.field: c.values for c in query.conditions}
+    assert all(found.get(field) == values for field, values in conditions.items()) and query.values_field == values_field
+
+
+def test_whether_a_treatment_no_table_records_was_done_is_no_table_question():
+    assert parse_table_question("have any babies been born after MSC treatment in men with NOA?") is None
+
+
+def test_a_later_yes_no_clause_counts_the_studies_named_by_what_it_asks(tables):
+    query, result = ask(tables, "number of ED (erectile dysfunction) stem cell trials listed? are they all in Jordan?")
+    assert {c.field for c in query.conditions} == {"disease"} and query.focus == ("Jordan",)
+    assert "by country: Jordan 2 of 4 (others: Korea (2))" in result.summary
+
+
+def test_lay_words_name_table_values():
+    query = parse_table_question("in the registered trials, which cell sources are given from the patient themselves and "
+                                 "which from donors?")
+    assert query.split == ("transplantation", ("Autotransplant", "Allotransplant")) and query.values_field == "source"
+    assert {c.values for c in parse_table_question("Was any azoospermia model made with lead?").conditions} >= {("Lead nitrate",)}

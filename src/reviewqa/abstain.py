@@ -476,7 +476,10 @@ class Assessor:
             # A side is absent when the review uses none of the words telling it apart ("micro-TESE" is not
             # microsurgical TESE's "micro…" by a prefix).
             absent = [side for side in _distinct_words(reading.sides) if side and not any(self.uses(w) for w in side)]
-            if absent or (many_missing and not strong):
+            # Everyday words missing ("what did each guy contribute?") do not set aside a comparison of sides the review
+            # names: only terms of art do.
+            unusual = [w for w in missing if rarity[w] != "everyday"]
+            if absent or (many_missing and not strong and (not reading.sides or len(unusual) > 1)):
                 return result("vocabulary", tuple(w for side in absent for w in side) or missing)
             # A procedure is told by sentences close to the question ("how to reverse a list?" is not about liposuction).
             weak = reading.procedure and (best is None or best_score < self.settings.min_evidence)

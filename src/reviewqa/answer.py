@@ -587,8 +587,8 @@ def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
     # Counts per value answer "by X" questions; rows are written out only when few enough to read.
     counts_only = bool(result.value_counts) and result.count > settings.table_rows
     shown = 0 if counts_only else min(result.count, settings.table_rows)
-    if result.listed_rows:  # "allo vs xeno — which were xeno?": the counts, then the rows of the value asked about
-        shown = min(result.listed_rows, settings.table_rows)
+    if counts_only and 0 < result.listed_rows <= settings.table_rows:
+        shown = result.listed_rows  # "allo vs xeno — which were xeno?": the counts, then the rows of the value asked about
     if result.query is not None and result.query.order in ("earliest", "latest") and "Date" in result.columns and result.rows:
         # "the oldest trial": the rows of that date; the others, in date order, stay in the table block.
         date = result.columns.index("Date")

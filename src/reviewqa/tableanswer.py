@@ -37,7 +37,7 @@ class TableResult:
     value_counts: tuple[tuple[str, int], ...] = ()  # (value, rows) when values were asked, in the order to show
     untestable: tuple[str, ...] = ()  # asked-for fields the table does not record
     parts: tuple[TableResult, ...] = ()  # one result per table when several answer
-    listed_rows: int = 0  # rows, first among the rows, of the values whose rows were asked for ("which were xeno?")
+    listed_rows: int = 0  # rows, first among the rows, of the values asked about ("which were xeno?", "did any use lead?")
     query: TableQuery | None = None  # what was asked: the state a follow-up builds on
 
     @property
@@ -222,7 +222,11 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
         # those of the value asked about again.
         first = set(query.listed or query.focus)
         matched.sort(key=lambda row: not set(row.categories(focus_column)) & first)
-    listed_rows = sum(1 for row in matched if set(row.categories(focus_column)) & set(query.listed)) if focus_column else 0
+    # The rows of the values asked about again, or of the one value singled out ("did any of them use lead?"), when they
+    # are some of the rows.
+    asked_about = set(query.listed or (query.focus if len(query.focus) == 1 else ()))
+    singled = sum(1 for row in matched if set(row.categories(focus_column)) & asked_about) if focus_column else 0
+    listed_rows = singled if singled < len(matched) else 0
     row_refs = tuple(row.refs for row in matched)
     refs = _unique_refs(row_refs)
     summary = f"{table.name}{described}: {_size(table.number, len(matched), len(refs))}{reason}"

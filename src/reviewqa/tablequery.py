@@ -171,6 +171,9 @@ _ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?
                    # "in vivo studies that gave exosomes", "trials using umbilical cord cells"
                    rf"|^(?:the\s+)?(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\s+(?:that|which|where|with|using|in which)\b"
                    r"|^(?:list|show|give|find|display|tabulate)\b|\bwhich (?:of (?:those|them|these)|ones)\b")
+# "Has anyone turned sheep MSCs into germ cells in vitro?", "was a magnetic field ever used?": whether such rows exist.
+_WHETHER_DONE = re.compile(r"^(?:has|have|did) (?:anyone|anybody|any)\b|^(?:was|were) (?:an?|any) (?:\S+\s+){0,4}?(?:ever\s+)?"
+                           r"(?:used|tried|tested|applied|given)\b")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|ones|of which|what about|how about|same)\b|^(?:and|but|only|now|or|any)\b")
 # A yes/no question about the previous rows ("are those autologous?", "is it auto or allo?").
 _YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they|it)\b")
@@ -178,7 +181,9 @@ _YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:
 _SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
 _JUDGEMENT = re.compile(r"\b(?:why|suggest\w*|recommend\w*|prefer\w*|best|better|advantages?|conclude[sd]?"
-                        r"|(?:would|should|do|does|did) (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|use|go with|opt for)"
+                        # ("what MSC source did they use?" asks what was done, not a judgement.)
+                        r"|(?:would|should|do|does) (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|use|go with|opt for)"
+                        r"|did (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|go with|opt for)"
                         r"|which (?:\w+ ){1,3}?to (?:use|choose|pick|go with))\b")
 # Asking for an explanation, an overview or what was published: prose, whatever values the question names.
 _PROSE_ASK = re.compile(r"\b(?:overview|summar\w*|explain\w*|describe|mechanisms?|how (?:do|does|did|can|could|is|are|were)"
@@ -212,6 +217,8 @@ _NOUN_GROUPS = "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(
 # "which countries", "how many inducers", "the most common source" (a superlative names the column too).
 _VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|fewest|least \w+)\s+(?:\S+\s+){0,2}?(?P<noun>"
                      + _NOUN_GROUPS + r")\b")
+# What values set against each other are compared on: a field named after them, not where they were studied ("in animals").
+_COMPARED_ON = re.compile(r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bfrom )(?<!\bwith )(?<!\bamong )\b(?P<noun>" + _NOUN_GROUPS + r")\b")
 _NOUN_AT_END = re.compile(r"(?:^|[-–—:,]\s*|\bwhich\s+)(?P<noun>" + _NOUN_GROUPS + r")\s*[?.!]*\s*$")
 _GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?(?P<noun>" + _NOUN_GROUPS + r")\b"
                        # "…differ in cell source", "…line up with the cell source": what the groups compared differ in
@@ -585,6 +592,12 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     focus: tuple[str, ...] = ()
     listed: tuple[str, ...] = ()
     split = None
+    if reading.compared and not values_field and not _order(lowered, True):
+        # "male vs female germ-cell inducers": what the values set against each other are compared on, named after them
+        # (not "were adult or fetal sources used more?", which asks which has more).
+        after = _masked(text, found)[max(m.end for m in found):]
+        values_field = _noun_field(_COMPARED_ON.search(after))
+        values_field = values_field if values_field != reading.compared[0] else None
     offered = [c for c in conditions if reading.compared and c.field != reading.compared[0] and len(c.values) > 1
                and not c.negated and not c.match_all]
     if reading.compared and not values_field and offered:
@@ -618,6 +631,9 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     elif not values_field:
         order = ""
     intent = _intent(lowered, values_field)
+    if intent is None and _WHETHER_DONE.match(lowered) and (
+            study_tables or any(c.field in _TABLE_SPECIFIC_FIELDS for c in conditions)):
+        intent = "rows"  # (not "have any babies been born after MSC treatment in men?", which no table records)
     # "Table 3", "the clinical trials table", "in the animal table": a table named by number or by its study type.
     mentions_table = bool(_TABLE_MENTION.search(lowered) or _CLINICAL_TABLE.search(lowered)
                           or (study_tables and _TABLE_WORD.search(lowered)))
@@ -663,6 +679,8 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
 # What a yes/no question asks of studies it has named, as opposed to what names them ("has any human study on
 # azoospermia been published?" names studies by disease and species).
 _ATTRIBUTES = frozenset({"stage", "transplantation", "phase", "source", "therapeutic", "sex"})
+# A later clause asking a yes/no question of the studies the question names: "…? are they all in Jordan?".
+_LATER_YES_NO = re.compile(r"[?;,.]\s*(?:and\s+)?(?:are|were|is|was|do|did|does)\s+(?:they|those|these|them|it)\b")
 # A yes/no question: "is the … trial still recruiting?", "were the Egyptian trials autologous?".
 _YES_NO = re.compile(r"^(?:is|are|was|were|has|have|had|did|does|do)\b")
 
@@ -675,7 +693,14 @@ def names_studies(question: str) -> bool:
 
 def _asked_of_named_studies(text: str, lowered: str, found: Sequence[Mention], conditions: Sequence[Condition]) -> Condition | None:
     """The condition a yes/no question asks of the studies it names before it ("is [the Jordan azoospermia trial] still
-    recruiting?"): the one field named only after the study noun, when others name the studies."""
+    recruiting?"): the one field named only after the study noun, when others name the studies; or the one a later
+    clause asks of them ("number of ED trials? are they all in Jordan?")."""
+    clause = _LATER_YES_NO.search(lowered)
+    if clause is not None:
+        asked = [_field_of(text, mention)[0] for mention in found if mention.start >= clause.start()]
+        earlier = {_field_of(text, mention)[0] for mention in found if mention.end <= clause.start()}
+        if len(set(asked)) == 1 and earlier and asked[0] not in earlier:
+            return next((c for c in conditions if c.field == asked[0] and not c.negated), None)
     noun = re.search(rf"\b{_STUDY_NOUN}\b", lowered)
     if not _YES_NO.match(lowered) or noun is None:
         return None

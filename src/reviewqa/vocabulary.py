@@ -353,9 +353,9 @@ VOCABULARY: tuple[Term, ...] = tuple(
     ])
     + _terms("transplantation", [
         ("Allotransplant", (), ("allogeneic", "allogenic", "allotransplantation", "allograft", "allogeneic transplant", "allo",
-                                 "same species", "donor cells", "donated cells")),
+                                 "same species", "donor cells", "donated cells", "from donors", "donors")),
         ("Autotransplant", (), ("autologous", "autotransplantation", "autograft", "auto", "own cells", "their own cells",
-                                "patient's own cells")),
+                                "patient's own cells", "patient themselves", "own tissue")),
         ("Xenotransplant", (), ("xenogeneic", "xenogenic", "xenotransplantation", "xenograft", "xeno", "cross-species",
                                  "another species", "a different species", "other species")),
     ])
@@ -367,8 +367,10 @@ VOCABULARY: tuple[Term, ...] = tuple(
         "Busulfan",
         "Cisplatin",
         "Doxorubicin",
-        ("Lead nitrate", (), ("lead-induced",)),
-        ("Torsion", (), ("testicular torsion",)),
+        ("Lead nitrate", (), ("lead-induced", "with lead", "use lead", "used lead", "using lead", "by lead", "lead toxicity",
+                              "lead exposure", "lead poisoning")),
+        ("Torsion", (), ("testicular torsion", "twisted testicle", "twisted testicles", "twisted testis", "testis twisting",
+                         "torsion-detorsion")),
     ])
     + _terms("sex", [("Female", (), ("women", "woman", "oocyte", "oocyte-like", "egg", "female germ cell")),
                      ("Male", (), ("men", "man"))])
