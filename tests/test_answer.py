@@ -530,3 +530,9 @@ def test_the_one_value_asked_of_earlier_rows_shows_its_rows(assistant):
     answer = assistant.ask("did any of them use lead to cause the infertility?", [turn_of(first)])
     shown = next(block for block in answer.blocks if isinstance(block, TableBlock))
     assert shown.shown == 1 and "Lead nitrate" in shown.result.rows[0]
+
+
+def test_a_longer_follow_up_about_a_trial_tells_the_columns_it_asks_in_its_order(assistant):
+    first = assistant.ask("tell me about trial NCT02644447")
+    text = to_markdown(assistant.ask("are those the woman's own cells? and is it done?", [turn_of(first)]))
+    assert text.startswith("[NCT02644447]") and "transplantation Allotransplant" in text.split("stage Completed")[0]

@@ -88,13 +88,13 @@ _CODE_WORDS = frozenset(lexical.tokenize("registry registration registered numbe
 _CONCLUDE = re.compile(r"\bconclu\w*|\btake-?aways?\b|\bbottom line\b")
 CLOSEST_LEAD = "The closest the review comes:"
 _TRIAL_COLUMNS = {  # words asking for one column of a trial's row
-    "Stage": re.compile(r"\b(?:status|stage|recruit\w*|completed?|active|ongoing|finished)\b"),
+    "Stage": re.compile(r"\b(?:status|stage|recruit\w*|completed?|active|ongoing|finished|done|over|ended|open)\b"),
     "Phase": re.compile(r"\bphases?\b"),
     "Country": re.compile(r"\b(?:where|country|countries|location|located)\b"),
     "Date": re.compile(r"\b(?:when|year|date|started|registered)\b"),
     "Source": re.compile(r"\b(?:source|cells?|msc)\b"),
     "Disease/syndrome": re.compile(r"\b(?:disease|condition|indication|syndrome|for what|treat\w*)\b"),
-    "Transplantation": re.compile(r"\b(?:autologous|allogeneic|transplant\w*)\b"),
+    "Transplantation": re.compile(r"\b(?:autologous|allogeneic|transplant\w*|own cells|donors?|donated)\b"),
     "Sex": re.compile(r"\b(?:sex|men|women|male|female)\b"),
 }
 
@@ -602,7 +602,9 @@ def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
 def _trial(query: Query, evidence: Evidence, candidates: Sequence[ScoredSentence], settings: AnswerSettings) -> list[Block]:
     blocks: list[Block] = []
     lowered = query.reading.question.lower()
-    asked = [column for column, pattern in _TRIAL_COLUMNS.items() if pattern.search(lowered)]
+    # The columns asked for, in the order the question asks them ("own cells? and is it done?": transplantation, stage).
+    found = {column: match.start() for column, pattern in _TRIAL_COLUMNS.items() if (match := pattern.search(lowered))}
+    asked = sorted(found, key=found.get)
     for code in query.reading.trial_codes:
         rows = [(table, row) for table in evidence.tables for row in table.rows
                 if any(code == value.strip().upper() for _, value in row.cells)]

@@ -454,16 +454,17 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
-    short = len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS
-    if not codes and not named and previous and _ANAPHOR.search(question) and short and not names_studies(question):
+    words = len(re.findall(r"\w+", question))
+    if not codes and not named and previous and _ANAPHOR.search(question) and not names_studies(question) \
+            and words <= _WORK_FOLLOW_UP_MAX_WORDS:
         # "what phase is it?" after a trial's code; not "and the one in Indonesia?", which names another trial.
         codes = trial_codes(previous.reading or previous.question)
     if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
             and (not _PERSON.search(question) or _ABOUT_A_WORK.search(question)) \
-            and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
+            and words <= _WORK_FOLLOW_UP_MAX_WORDS:
         named = previous.references  # "what did they find?" after a question about a cited work
     elif not codes and not named and previous and previous.cited and _ANAPHOR.search(question) \
-            and _ABOUT_A_WORK.search(question) and len(re.findall(r"\w+", question)) <= _WORK_FOLLOW_UP_MAX_WORDS:
+            and _ABOUT_A_WORK.search(question) and words <= _WORK_FOLLOW_UP_MAX_WORDS:
         # "when was that paper published?" after an answer citing it: the work its answering quote cites, first; one
         # work when one is pointed at.
         named = previous.cited[: 1 if _ONE_WORK.search(question) else _CITED_FOLLOWED]
