@@ -166,6 +166,9 @@ _ABOUT_A_WORK = re.compile(r"\b(?:published|publish|journal|dois?|paper|article|
                            r"|who (?:did|ran|conducted|performed|led|carried out)|whose (?:study|work|paper|group))\b",
                            re.IGNORECASE)
 _CITED_FOLLOWED = 2
+# "In short, why do people like MSCs?": how to answer, not a request for a summary; the question follows it.
+_ASKS_BRIEFLY = re.compile(r"^(?:in short|in brief|briefly|quickly|in a nutshell|tl;?dr|simply put|in simple terms)[,:]?\s+"
+                           r"(?=(?:what|why|how|which|who|when|where|is|are|do|does|did|can|could)\b)", re.IGNORECASE)
 _ONE_WORK = re.compile(r"\b(?:that|this) (?:study|paper|work|article|report|one)\b|\b(?:who|when) (?:did|ran|wrote|published) (?:it|that)\b",
                        re.IGNORECASE)
 # A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
@@ -451,6 +454,7 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     works' ("Kadam", "testis")."""
     typed = normalise_spelling(question)
     question = corrected(typed, known if known is not None else field_words() | cited_words(references))
+    question = _ASKS_BRIEFLY.sub("", question)
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
