@@ -280,8 +280,6 @@ def test_which_harvesting_method_is_preferred_asks_a_judgement_not_a_procedure(r
     assert not read("which harvesting method is preferred and why?", [], references).procedure
 
 
-def test_asking_for_a_short_answer_is_no_request_for_a_summary():
-    from reviewqa.understand import read
-
-    assert read("in short, why do people like MSCs over other stem cells for therapy?", []).intent == "fact"
-    assert read("in short, what did the review conclude?", []).intent == "summary"
+def test_asking_for_a_short_answer_is_no_request_for_a_summary(references):
+    assert read("in short, why do people like MSCs over other stem cells for therapy?", (), references).intent == "fact"
+    assert read("in short, what did the review conclude?", (), references).intent == "summary"
