@@ -242,3 +242,25 @@ def test_what_age_of_the_people_treated_is_no_column_of_the_tables():
 
     assert parse_table_question("what age group of men benefit most from MSC therapy?") is None
     assert parse_table_question("adult vs fetal in table 1").values_field == "age"
+
+
+@pytest.mark.parametrize("question", [
+    "The Jordan trial NCT02641769 — what % of men got sperm back in the ejaculate?",  # a named trial's result
+    "In the Jordan CD34/CD133 abstract, what percentage of the azoospermic men got sperm in their ejaculate?",
+    "what sample size does the Iranian IRCT azoospermia MSC trial have?",
+    "What did the Iranian IRCT trial on MSCs for azoospermia find?",
+    "in the rat studies with fat stem cells what percent of rats became fertile again",  # a share of rats, not of rows
+])
+def test_a_figure_or_finding_of_studies_the_review_only_names_is_declined(assistant, question):
+    assert not assistant.ask(question).covered
+
+
+@pytest.mark.parametrize("question", [
+    "what percent of the trials are in China?",  # a share of the table's rows
+    "whats the overall success chance of TESE-ICSI for non obstructive azoospermia",
+    "what % of infertility is due to men?",
+    "fsh cutoff in NOA?",  # "FSH" or "follicle stimulating hormone": one word of the question, however spelled
+    "why does NCT02696889 show up twice in the trials table",
+])
+def test_figures_the_review_gives_are_answered(assistant, question):
+    assert assistant.ask(question).covered

@@ -661,3 +661,8 @@ def test_lay_words_name_table_values():
                                  "which from donors?")
     assert query.split == ("transplantation", ("Autotransplant", "Allotransplant")) and query.values_field == "source"
     assert {c.values for c in parse_table_question("Was any azoospermia model made with lead?").conditions} >= {("Lead nitrate",)}
+
+
+def test_a_value_of_the_column_asked_of_each_row_is_singled_out_not_filtered(tables):
+    query, result = ask(tables, "egypt bm-msc azoospermia trials — any completed? status of each?")
+    assert query.values_field == "stage" and query.focus == ("Completed",) and result.count == 4

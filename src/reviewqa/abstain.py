@@ -40,6 +40,7 @@ from .config import AnswerSettings
 from .evidence import FIELD_SUBJECT_WORDS, Evidence, ScoredSentence, Sentence, asked_as
 from .records import CITATION_RE
 from .retrieve import Hit
+from .tablequery import STUDY_NOUN as _STUDY_NOUN, mentions
 from .understand import METHODS_SECTIONS, Query
 from .vocabulary import QUESTION_WORDS, aliases, english_zipf, expand_query, one_letter_off
 
@@ -59,6 +60,7 @@ ASKS_EXISTENCE = re.compile(r"^(?:(?:so|ok|okay|and|but|well|then|hmm),?\s+)?(?:
                              r"|\b(?:has|have)\b(?: \w+){1,4} been (?:\w+ )?(?:proven|tested|tried|shown|used|done|published)", re.IGNORECASE)
 _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|success\w*|pregnan\w*|births?|babies|enrol\w*|"
                              r"participants?|(?:how many|number of) (?:patients|men|women|people|subjects)|adverse|side effects?|"
+                             r"(?:find|found|show|showed)(?=\s*\?*\s*$)|"
                              r"sperm (?:retrieval|counts?|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
 _A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,5}?(?:trial|abstract)\b")
@@ -67,6 +69,12 @@ _A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,5}?(?:t
 _RATE = r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?"
 _RATE_ASKED = re.compile(rf"{_RATE}\b")
 _RATE_OF = re.compile(rf"{_RATE} (?:of|for|with|after) (?P<treatment>[\w\s-]+?)(?=\s+(?:for|in|to|at|among|on|when|if)\b|\s*[?.,]|$)")
+# What a study was done in or with (the animals, the cells, the model), as opposed to the disease or sex it concerns.
+_STUDIED = frozenset({"species", "source", "model", "inducer", "therapeutic"})
+# "…with fat stem cells what percent of rats became fertile?": a share asked anywhere in the question.
+_SHARE_OF = re.compile(r"\bwhat (?:percent(?:age)?|proportion|share|fraction) of\b")
+# A figure asked of a trial, named as the question names it in a decline ("percentage", "sample size").
+_FIGURE_ASKED = re.compile(r"\b(?:what|which) (?:\w+ )?(?:percent(?:age)?|proportion|share|rate)\b|%|\bsample sizes?\b")
 # A result measured after the treatment the review is about.
 _AFTER_TREATMENT = re.compile(r"\b(?:after|following|post)[\s-]+(?:the\s+)?(?:[\w-]+\s+)?(?:mscs?|bm-mscs?|at-mscs?|stem cells?"
                               r"|treatment|therapy|injection|transplant\w*|exosomes?)\b")
@@ -88,7 +96,7 @@ _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:
                        r"|percent(?:age)?|doses?|dosages?|rate of|number of|chances?|likelihood|probability|odds)\b")
 # A measured quantity named anywhere in the question ("what BMP4 concentration in ng/mL…", "the half-life of…").
 _MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|cut-?offs?|thresholds?|"
-                      r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l)|costs?|costly|price[sd]?|pricing|expensive|cheap\w*"
+                      r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l)|costs?|costly|price[sd]?|pricing|expensive|cheap\w*|sample sizes?"
                       r"|afford\w*|fees?)\b")
 # "how much busulfan…": an amount, never a number of rows ("how much trials…" counts them).
 _HOW_MUCH = re.compile(r"\bhow much\b(?!\s+(?:\w+\s+)?(?:trials?|stud(?:y|ies)|rows?|papers?|models?|experiments?|entries|references|works)\b)")
@@ -147,9 +155,14 @@ class Coverage:
 def asks_quantity(text: str) -> bool:
     """The question (or one of its clauses) asks for a figure: "how many…", "what percentage…" — not "…change how
     many stem cells you get", which asks whether, not how much, nor "which reference number is that", a name."""
-    lowered = _NUMBER_AS_NAME.sub(" ", text.lower().strip())
-    return bool(_MEASURE.search(lowered) or _MEASURED.search(lowered)) \
+    lowered = _NUMBER_AS_NAME.sub(" ", _percent_spelled(text.lower().strip()))
+    return bool(_MEASURE.search(lowered) or _MEASURED.search(lowered) or _SHARE_OF.search(lowered)) \
         or any(_QUANTITY.match(clause) for clause in _CLAUSE_START.split(lowered))
+
+
+def _percent_spelled(text: str) -> str:
+    """"what % of men…" as "what percent of men…"."""
+    return re.sub(r"\s*%", " percent", text)
 
 
 def asks_count(text: str) -> bool:
@@ -181,7 +194,7 @@ def _numbers_of(text: str) -> str:
 def gives_figure_for(question: str, text: str) -> bool:
     """Whether `text` gives the kind of figure the question asks for: a share for "what percentage…", a number of the
     things counted for "how many X…" (the number within a few words of X, or a numbered list of X), any figure else."""
-    lowered = question.lower()
+    lowered = _percent_spelled(question.lower())
     if _MEASURE.search(lowered) and not _SHARE_ASKED.search(lowered):
         return bool(_MEASURE_GIVEN.search(_numbers_of(text)))  # a dose or a concentration is a number with its unit
     if _SHARE_ASKED.search(lowered):
@@ -239,7 +252,8 @@ def _phrase_at(text: str, match: re.Match) -> str:
 
 
 # Outcomes asked with a verb, named as a noun in a reply ("sperm appear" → "sperm in the ejaculate").
-_OUTCOME_NAMES = {"sperm appear": "sperm in the ejaculate", "sperm appears": "sperm in the ejaculate",
+_OUTCOME_NAMES = {"find": "findings", "found": "findings", "show": "findings", "showed": "findings", "%": "percentages", "what percentage": "percentages", "what percent": "percentages", "sample size": "the sample size",
+                  "sperm appear": "sperm in the ejaculate", "sperm appears": "sperm in the ejaculate",
                   "sperm return": "sperm in the ejaculate", "sperm returns": "sperm in the ejaculate"}
 
 
@@ -377,11 +391,16 @@ class Assessor:
 
     def _share_used(self, words: Sequence[str], positions: Sequence[int]) -> float:
         """IDF-weighted share of `words` that the passages at `positions` use (any spelling of a word counts)."""
-        if not words or not positions:
+        if not positions:
             return 0.0
         used: set[str] = set()
         for position in positions:
             used |= self.evidence.passage_words[position]
+        return self._share_of(words, used)
+
+    def _share_of(self, words: Sequence[str], used: frozenset[str] | set[str]) -> float:
+        """IDF-weighted share of `words` among the stems `used`, each word counted once whichever of its spellings is
+        used ("FSH" or "follicle stimulating hormone")."""
         weights = {word: max((self.evidence.weight(stem) for stem in self.matches(word) or _stems(word)), default=0.0)
                    for word in words}
         total = sum(weights.values())
@@ -414,10 +433,16 @@ class Assessor:
         reading = query.reading
         best = scored[0] if scored else None
         best_score = best.score if best else 0.0
-        if reading.table is not None:
+        lowered = reading.question.lower()
+        trial_result = _A_TRIAL.search(lowered) and (_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered))
+        if reading.table is not None and not trial_result:  # (a trial's results are no table's: declined below)
             # A table question is answered (or found empty) by the table — unless it asks a measured quantity the tables
-            # do not record ("what busulfan dose…": Table 3 names the drug, never its dose).
-            measured = _MEASURE.search(reading.question.lower()) or _HOW_MUCH.search(reading.question.lower())
+            # do not record ("what busulfan dose…": Table 3 names the drug, never its dose), or a share of anything but
+            # its rows ("what percent of rats became fertile?", not "what percent of the trials are in China?").
+            spelled = _percent_spelled(lowered)
+            share_of = _SHARE_OF.search(spelled)
+            measured = _MEASURE.search(spelled) or _HOW_MUCH.search(spelled) or (
+                share_of and not re.match(rf"\s*(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b", spelled[share_of.end():]))
             return Coverage(not measured, reason="quantity" if measured else "", closest=best, best=best_score, coverage=1.0)
         named = set(reading.trial_codes) | {str(n) for n in reading.references}
         # A look-up of a cited work may quote its entry: its authors' names and title words are known.
@@ -448,13 +473,14 @@ class Assessor:
         uncommon = tuple(w for w in missing if rarity[w] == "uncommon")
         if not methods_asked and (technical or (uncommon and best_score < self.settings.decisive_evidence)):
             return result("vocabulary", technical + uncommon)
-        lowered = reading.question.lower()
         other = _OTHER_TREATMENT_EFFECT.search(lowered)
         if other and (_HUMAN_STUDY.search(lowered) or _PEOPLE_OUTCOMES.search(lowered)) \
                 and not _REVIEWED_TREATMENT.search(other["treatment"]):
             return Coverage(False, missing, "treatment", best, best_score, coverage, other["treatment"].strip())
         # A registered trial, named by its code or described ("the Russian adipose stem cell trial").
-        outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)) if reading.trial_codes or _A_TRIAL.search(lowered) else
+        # (A figure asked of a named trial or abstract is one of its results: "the Jordan abstract — what % got sperm?")
+        outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered) or _FIGURE_ASKED.search(lowered))
+                   if reading.trial_codes or _A_TRIAL.search(lowered) else
                    _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
         if outcome:
             # No trial's results, and no treated person's outcome, are reported: "no studies have been published…".
@@ -518,24 +544,27 @@ class Assessor:
         (and, for a rate, a rate of what the question is about)."""
         reading = query.reading
         lowered = reading.question.lower()
-        topic = {stem for word in known for stem in self.matches(word)}
         prose = [s for s in scored if self.evidence.index.chunks[s.sentence.chunk].kind != "table_row"]
-        on_topic = sorted(prose, key=lambda s: (-self.evidence.overlap(topic, s.sentence.words), -s.score))
+        on_topic = sorted(prose, key=lambda s: (-self._share_of(known, s.sentence.words), -s.score))
         looked_at = prose[: self.settings.figure_sentences] + on_topic[: self.settings.figure_sentences] \
             + counting_lists(query, self.evidence, self.settings)
         giving = [s.sentence for s in looked_at if gives_figure_for(reading.text, s.sentence.text)]
         if not giving:
             return False
         rate_of = _RATE_OF.search(lowered)
-        if rate_of or _RATE_ASKED.search(lowered):
-            # "the success rate of varicocele repair…": a rate of that treatment, named where the figure is or just
-            # before it, not TESE-ICSI's rate for any other. A treatment named is told by every word naming it ("MSC
-            # injection" is not TESE-ICSI's "intracytoplasmic sperm injection"); unnamed ("can it cure erectile
-            # dysfunction? what success rates?"), by the question's most specific word.
+        if rate_of or _RATE_ASKED.search(lowered) or _SHARE_ASKED.search(_percent_spelled(lowered)):
+            # "the success rate of varicocele repair…": a rate (or a share) of that treatment, named where the figure is
+            # or just before it, not TESE-ICSI's rate for any other. A treatment named is told by every word naming it
+            # ("MSC injection" is not TESE-ICSI's "intracytoplasmic sperm injection"); unnamed, by what the question
+            # names the studies by ("what percent of rats given fat stem cells…": rats and fat), or for a rate by its
+            # most specific word ("can it cure erectile dysfunction? what success rates?").
             specific = max((set(self.matches(word)) for word in salient_words(reading.text)),
                            key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
+            things = [{stem for word in salient_words(reading.text[m.start:m.end]) for stem in self.matches(word)}
+                      for m in mentions(reading.text) if not m.negated and m.field in _STUDIED]
+            rated = rate_of or _RATE_ASKED.search(lowered)
             told = [stems for stems in ([set(self.matches(word)) for word in salient_words(rate_of["treatment"])]
-                                        if rate_of else [specific]) if stems]
+                                        if rate_of else things or ([specific] if rated else [])) if stems]
             if told and not any(all(stems & self._words_with_previous(s) for stems in told) for s in giving):
                 return False
         return True

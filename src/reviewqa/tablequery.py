@@ -160,19 +160,22 @@ _TABLE_MENTION = re.compile(r"\btables?\s+([1-4])\b")
 _CLINICAL_TABLE = re.compile(r"\bclinical[- ]trials? table\b")
 _TABLE_WORD = re.compile(r"\btables?\b")
 
-_STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
+STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
+_STUDY_NOUN = STUDY_NOUN
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
 # "How many" counts the tables' rows only when what follows is a study noun ("how many busulfan rat models"),
 # not people or cells ("how many men…", "how many MSCs were injected").
 _HOW_MANY_ROWS = re.compile(rf"\bhow many\s+(?:of\s+(?:the|these|those)\s+)?(?:\S+\s+){{0,6}}?{_STUDY_NOUN}\b"
                             rf"|\b{_STUDY_NOUN}\b.*\bhow many\s*$")
-_ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?)\s+(?:of\s+(?:the|these|those)\s+)?(?:\S+\s+){{0,3}}?"
+_ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?)\s+(?:of\s+(?:the|these|those)\s+)?(?:\S+\s+){{0,4}}?"
                    rf"{_STUDY_NOUN}\b"
                    # "in vivo studies that gave exosomes", "trials using umbilical cord cells"
                    rf"|^(?:the\s+)?(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\s+(?:that|which|where|with|using|in which)\b"
                    r"|^(?:list|show|give|find|display|tabulate)\b|\bwhich (?:of (?:those|them|these)|ones)\b")
+# "…status of each?": the column's value of every row is asked.
+_OF_EACH = re.compile(r"\b(?:of|for) (?:each|every|all)(?: one| of them)?\b")
 # "Has anyone turned sheep MSCs into germ cells in vitro?", "was a magnetic field ever used?": whether such rows exist.
-_WHETHER_DONE = re.compile(r"^(?:has|have|did) (?:anyone|anybody|any)\b|^(?:was|were) (?:an?|any) (?:\S+\s+){0,4}?(?:ever\s+)?"
+_WHETHER_DONE = re.compile(r"^(?:has|have|did) (?:anyone|anybody|any)\b|^(?:was|were) (?:(?:an?|any) )?(?:\S+\s+){0,4}?(?:ever\s+)?"
                            r"(?:used|tried|tested|applied|given)\b")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|ones|of which|what about|how about|same)\b|^(?:and|but|only|now|or|any)\b")
 # A yes/no question about the previous rows ("are those autologous?", "is it auto or allo?").
@@ -198,7 +201,7 @@ _VALUE_NOUNS: tuple[tuple[str, str], ...] = (
     ("donor species", r"donor species|donors"),
     # "which animals" names the column; "which animal models" is a study noun.
     ("species", r"recipient species|species|hosts?|recipients?|animals?(?!\s+(?:models?|studies|study|experiments?|works?))"),
-    ("inducer", r"inducers?|inducing (?:factors|agents)|induction methods?|scaffolds?|differentiation factors"),
+    ("inducer", r"inducers?|inducing (?:factors|agents)|induction methods?|scaffolds?|differentiation factors|used? to induce"),
     ("source", r"(?:cell |tissue |msc |mscs? )?sources?|tissues?"),
     # Bare "models" is a study noun ("how many animal models…" counts rows), not a field noun.
     ("model", r"modell?ing(?: methods?)?|(?:injury|disease|azoospermia) models?|models? of (?:azoospermia|injury|infertility)"
@@ -225,7 +228,9 @@ _GROUP_BY = re.compile(r"\b(?:by|per|for each|each|across|between)\s+(?:the\s+)?
                        r"|\b(?:differ\w*|vary|varies|line up|match\w*|compare\w*)\b[^?]{0,60}?\s(?:in|with|on|by)\s+(?:terms of\s+)?(?:the\s+)?"
                        r"(?P<noun2>" + _NOUN_GROUPS.replace("(?P<f", "(?P<g") + r")\b"
                        # "how do the inducers differ between…"
-                       r"|\b(?P<noun3>" + _NOUN_GROUPS.replace("(?P<f", "(?P<h") + r")\s+(?:differ|vary|compare)\b")
+                       r"|\b(?P<noun3>" + _NOUN_GROUPS.replace("(?P<f", "(?P<h") + r")\s+(?:differ|vary|compare)\b"
+                       # "status of each", "the phase for every one"
+                       r"|\b(?P<noun4>" + _NOUN_GROUPS.replace("(?P<f", "(?P<k") + r")\s+(?:of|for)\s+(?:each|every|all)\b")
 # "How were the animals made azoospermic?", "how was azoospermia induced?": the modelling methods.
 _HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:make|makes|making|made|render\w*|become|became|induc\w*|creat\w*|caus\w*)\s+(?:\w+\s+){0,2}"
                            r"(?:azoosperm\w*|infertil\w*|sterile)"
@@ -480,7 +485,7 @@ def _noun_field(match: re.Match | None) -> str | None:
         return None
     groups = match.groupdict()
     return next(name for i, (name, _) in enumerate(_VALUE_NOUNS)
-                if groups.get(f"f{i}") or groups.get(f"g{i}") or groups.get(f"h{i}"))
+                if any(groups.get(f"{prefix}{i}") for prefix in "fghk"))
 
 
 _ASKS_GROUP = re.compile(r"\b(?:which|what)\s+(?:kinds? of\s+|types? of\s+|other\s+)?$", re.IGNORECASE)
@@ -618,6 +623,12 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         # "is the Jordan azoospermia trial still recruiting?": the trials named, counted by the value asked of them.
         values_field, focus = asked.field, asked.values
         conditions = [c for c in conditions if c is not asked]
+    singled = next((c for c in conditions if values_field and c.field == values_field and not c.negated), None)
+    if singled is not None and not focus and not split and _OF_EACH.search(lowered):
+        # "Egypt azoospermia trials — any completed? status of each?": a value of the column asked for is singled out
+        # among its values, not a filter that leaves only its own rows.
+        focus = singled.values
+        conditions = [c for c in conditions if c is not singled]
     order = _order(lowered, bool(focus))
     # "is busulfan the most common way to make animals azoospermic?": the value asked about (named first) against the
     # others of its column.
@@ -632,7 +643,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         order = ""
     intent = _intent(lowered, values_field)
     if intent is None and _WHETHER_DONE.match(lowered) and (
-            study_tables or any(c.field in _TABLE_SPECIFIC_FIELDS for c in conditions)):
+            study_tables or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or any(c.field in _TABLE_SPECIFIC_FIELDS for c in conditions)):
         intent = "rows"  # (not "have any babies been born after MSC treatment in men?", which no table records)
     # "Table 3", "the clinical trials table", "in the animal table": a table named by number or by its study type.
     mentions_table = bool(_TABLE_MENTION.search(lowered) or _CLINICAL_TABLE.search(lowered)

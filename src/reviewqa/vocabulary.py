@@ -57,6 +57,7 @@ SYNONYMS: dict[str, str] = {
     "fat-derived": "adipose tissue-derived",
     "adipose-derived": "adipose tissue-derived AT-MSC",
     "lipoaspirate": "liposuction adipose",
+    "lipo": "liposuction",
     "marrow": "bone marrow",
     "cord": "umbilical cord",
     "wj": "Wharton's jelly",
