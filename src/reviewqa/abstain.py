@@ -551,20 +551,26 @@ class Assessor:
         giving = [s.sentence for s in looked_at if gives_figure_for(reading.text, s.sentence.text)]
         if not giving:
             return False
+        told = self._what_a_share_is_of(reading.text, lowered)
+        return not told or any(all(stems & self._words_with_previous(s) for stems in told) for s in giving)
+
+    def _what_a_share_is_of(self, text: str, lowered: str) -> list[set[str]]:
+        """What a rate or share asked must be told of, where the figure is or just before it: each item the stems of one
+        word or name, every item needed; [] when nothing is asked of.
+
+        "the success rate of varicocele repair…": every word naming the treatment ("MSC injection" is not TESE-ICSI's
+        "intracytoplasmic sperm injection"). Unnamed: what the question names the studies by ("what percent of rats
+        given fat stem cells…": rats, fat); for a rate, else, the question's most specific word ("can it cure erectile
+        dysfunction? what success rates?"), not TESE-ICSI's rate for any other."""
         rate_of = _RATE_OF.search(lowered)
-        if rate_of or _RATE_ASKED.search(lowered) or _SHARE_ASKED.search(_percent_spelled(lowered)):
-            # "the success rate of varicocele repair…": a rate (or a share) of that treatment, named where the figure is
-            # or just before it, not TESE-ICSI's rate for any other. A treatment named is told by every word naming it
-            # ("MSC injection" is not TESE-ICSI's "intracytoplasmic sperm injection"); unnamed, by what the question
-            # names the studies by ("what percent of rats given fat stem cells…": rats and fat), or for a rate by its
-            # most specific word ("can it cure erectile dysfunction? what success rates?").
-            specific = max((set(self.matches(word)) for word in salient_words(reading.text)),
-                           key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())
-            things = [{stem for word in salient_words(reading.text[m.start:m.end]) for stem in self.matches(word)}
-                      for m in mentions(reading.text) if not m.negated and m.field in _STUDIED]
-            rated = rate_of or _RATE_ASKED.search(lowered)
-            told = [stems for stems in ([set(self.matches(word)) for word in salient_words(rate_of["treatment"])]
-                                        if rate_of else things or ([specific] if rated else [])) if stems]
-            if told and not any(all(stems & self._words_with_previous(s) for stems in told) for s in giving):
-                return False
-        return True
+        if rate_of:
+            told = [set(self.matches(word)) for word in salient_words(rate_of["treatment"])]
+        elif _RATE_ASKED.search(lowered) or _SHARE_ASKED.search(_percent_spelled(lowered)):
+            told = [{stem for word in salient_words(text[m.start:m.end]) for stem in self.matches(word)}
+                    for m in mentions(text) if not m.negated and m.field in _STUDIED]
+            if not told and _RATE_ASKED.search(lowered):
+                told = [max((set(self.matches(word)) for word in salient_words(text)),
+                            key=lambda stems: max((self.evidence.weight(stem) for stem in stems), default=0.0), default=set())]
+        else:
+            told = []
+        return [stems for stems in told if stems]
