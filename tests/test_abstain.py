@@ -159,6 +159,10 @@ def test_declined_though_the_question_names_what_the_review_lists(assistant, que
     "Is it true that using a stronger vacuum during liposuction yields more stem cells?",  # lay words for the review's
     "DOI for the 2019 Kadam paper on co-transplanting MSCs and SSCs?",  # an abbreviation's plural
     "Jordan azoospermia MSC trial NCT number and phase?",  # the letters of the trial codes
+    "Realistically, what are the odds of a pregnancy with TESE-ICSI in NOA?",  # an adverb of manner is wording
+    "Does the lipo technique itself affect how many stem cells you end up with?",  # so are pronouns and light verbs
+    "Which databases did the authors search?",  # lay words for what the review names
+    "What do MSC exosomes carry into target cells?",
 ])
 def test_answered_in_the_readers_own_words(assistant, question):
     assert assistant.ask(question).covered

@@ -115,6 +115,8 @@ _SYNTHESIS = ("summary", "limitations", "compare")
 # a stem sharing this share of the shorter stem's letters (indexed by its first letters), a slip of one letter
 # (words at least this long) or two (longer words).
 _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN = 5, 4, 0.8, 5, 5, 9
+# Shorter "-ly" words are seldom adverbs of manner ("only", "ugly", "july").
+_ADVERB_MIN = 6
 # "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
 _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate|how (?:likely|probable|common))\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
@@ -389,6 +391,15 @@ class Assessor:
             return "everyday"  # a slip of a common word ("diffrence")
         return "technical"
 
+    def _manner_adverb(self, word: str) -> bool:
+        """An adverb made of an everyday adjective ("realistically", "officially", "roughly") says how a question is
+        asked, not what it is about."""
+        if not word.endswith("ly") or len(word) < _ADVERB_MIN:
+            return False
+        base = word[:-2]
+        adjectives = {base, base[:-1] + "y" if base.endswith("i") else base, base.removesuffix("al"), base + "e"}
+        return max(english_zipf(adjective) for adjective in adjectives) >= self.settings.everyday_zipf
+
     def _share_used(self, words: Sequence[str], positions: Sequence[int]) -> float:
         """IDF-weighted share of `words` that the passages at `positions` use (any spelling of a word counts)."""
         if not positions:
@@ -448,7 +459,8 @@ class Assessor:
         # A look-up of a cited work may quote its entry: its authors' names and title words are known.
         names = {word.lower() for n in reading.references if n in self.evidence.references
                  for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)}
-        words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names]
+        words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names
+                 and not (self._manner_adverb(w) and not self.is_known(w))]
         # Typed in capitals ("COVID", "hCG") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.
         capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and (w.isupper() or not w[1:].islower())} \
             | {w.lower() for w in _NUMBERED_NAME.findall(reading.text)}

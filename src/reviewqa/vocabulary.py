@@ -50,6 +50,7 @@ cant dont wont isnt arent doesnt didnt wasnt werent havent hasnt couldnt wouldnt
 walk through step steps bother bothering exist exists existing worth
 abt bout bc cuz coz tho thru wrt ur u r y ya wat wht wut whta waht
 you your yours yourself me my mine myself we us our ours he him his she her hers someone somebody
+each itself themselves keep keeps kept try tries tried trying affect affects affected exact
 """.split())
 # Everyday or variant words → the review's own terms (added to the lexical query).
 SYNONYMS: dict[str, str] = {
@@ -126,6 +127,23 @@ SYNONYMS: dict[str, str] = {
     "funding": "financially supported",
     "discovery": "first described",
     "vacuum": "negative pressure aspirator",
+    "suck": "negative pressure aspirator",
+    "sucking": "negative pressure aspirator",
+    "methodology": "methods search strategy",
+    "database": "Google Scholar ClinicalTrials.gov search",
+    "databases": "Google Scholar ClinicalTrials.gov search",
+    "doctor": "clinicians",
+    "doctors": "clinicians",
+    "physicians": "clinicians",
+    "baby": "pregnancy",
+    "babies": "pregnancy",
+    "sugar": "glucose",
+    "pathway": "axis",
+    "carry": "carriage",
+    "carries": "carriage",
+    "cargo": "carriage",
+    "splits": "separated",
+    "split": "separated",
     "suction": "negative pressure aspirator liposuction",
     "stronger": "higher",
     "older": "age",
