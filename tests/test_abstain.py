@@ -34,6 +34,9 @@ def test_the_figure_must_be_of_the_kind_asked_for():
     assert not gives_figure_for("what percent of infertile men have NOA", "the three layers of in vitro studies")
     assert gives_figure_for("how many couples cant conceive", "up to one in six of married couples failing to conceive")
     assert not gives_figure_for("how many MSCs were injected per testis", "the three layers of in vitro studies")
+    # "how many X per Y" asks a ratio, told after both things.
+    assert gives_figure_for("how many MSCs per total cells in fat?", "in the adipose tissue, the ratio of MSCs to total cells is 1:30")
+    assert not gives_figure_for("how many MSCs per total cells in fat?", "Small portions of adipose tissue taken with a syringe")
 
 
 @pytest.mark.parametrize("word, rarity", [

@@ -289,6 +289,12 @@ def test_a_reference_card_quotes_each_citing_sentence_once(assistant):
     assert len({quote.text for quote in citing}) == len(citing)
 
 
+def test_a_doi_asked_of_a_work_whose_entry_has_none_is_answered_no(assistant):
+    answer = assistant.ask("does reference 61 have a DOI?")
+    assert answer.covered and to_markdown(answer).startswith("The review's entry [61] gives no DOI.")
+    assert "gives no DOI" not in to_markdown(assistant.ask("DOI for ref 12?"))
+
+
 def test_what_the_animal_studies_showed_is_told_by_the_text_not_a_whole_table(assistant):
     answer = assistant.ask("what did the animal experiments show overall")
     assert answer.table is None and "induction of spermatogenesis" in _first_quote(answer)

@@ -250,6 +250,11 @@ def test_a_paper_told_by_what_it_is_about_is_a_reference_search(references):
     assert reading.intent == "reference" and reading.reference_search
 
 
+def test_who_reported_a_claim_is_found_from_the_text_not_the_tables(references):
+    reading = read("which group found that fat MSCs were similar to marrow MSCs, and in what year?", [], references)
+    assert reading.reference_search and reading.table is None
+
+
 def test_a_definition_asked_in_simple_words():
     from reviewqa.understand import defined_term
 

@@ -115,6 +115,8 @@ _SYNTHESIS = ("summary", "limitations", "compare")
 # a stem sharing this share of the shorter stem's letters (indexed by its first letters), a slip of one letter
 # (words at least this long) or two (longer words).
 _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN = 5, 4, 0.8, 5, 5, 9
+# What a reference entry records, asked of a named work ("ref 61 - is there a doi?").
+_ENTRY_FIELDS = frozenset("doi dois pmid pubmed url link links journal volume issue pages title year published publication".split())
 # Shorter "-ly" words are seldom adverbs of manner ("only", "ugly", "july").
 _ADVERB_MIN = 6
 # "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
@@ -123,6 +125,7 @@ _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w
 # "how many kinds of induction approaches": the things counted are the approaches.
 _HOW_MANY = re.compile(r"\b(?:how many|number of)\s+(?:(?:kinds|types|sorts|categories|classes)\s+of\s+)?((?:[a-z][\w-]*\s*){1,4})")
 _HOW_MANY_MORE = re.compile(r"(?:more|fewer|less|times)\b")
+_PER = re.compile(r"\bper\b")
 # "what were the sperm counts…", "the testosterone levels": a measurement of something named just before it.
 # ("What hormone levels should be measured?" asks which, not how much.)
 _MEASURED = re.compile(r"\bwhat(?:'s| is| are| was| were)? (?:the )?((?:[a-z][\w-]*\s+){1,2})(?:counts?|levels?|concentrations?)\b"
@@ -211,10 +214,13 @@ def gives_figure_for(question: str, text: str) -> bool:
         return has_figure(text)  # "how many more MSCs in fat than in marrow?": a ratio or a difference, in any form
     if counted is None and not _HOW_LONG.search(lowered):
         return has_figure(text)
+    # "how many MSCs per total cells?" asks a ratio: of both things, told after them ("the ratio of MSCs to total
+    # cells is 1:30").
+    ratio = counted is not None and bool(_PER.search(counted.group(1)))
     if counted is None:
         things = set(_TIME_UNITS)
     else:
-        named = _COUNTED_END.sub("", counted.group(1))
+        named = counted.group(1) if ratio else _COUNTED_END.sub("", counted.group(1))
         # What users call the things counted ("ways") and what the review calls them ("methods").
         things = {stem for word in expand_query(named, {}).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
         if not things:
@@ -222,7 +228,7 @@ def gives_figure_for(question: str, text: str) -> bool:
     opening = text.split("(1)")[0] if "(1)" in text else ""
     if opening and (things - FIELD_SUBJECT_WORDS) & set(lexical.tokenize(opening)):
         return True  # "Several possible mechanisms … (1) … (9)": a list of those things counts them
-    return _number_beside(text, things)
+    return _number_beside(text, things, before=ratio)
 
 
 def _number_beside(text: str, things: set[str], before: bool = False) -> bool:
@@ -458,7 +464,8 @@ class Assessor:
         named = set(reading.trial_codes) | {str(n) for n in reading.references}
         # A look-up of a cited work may quote its entry: its authors' names and title words are known.
         names = {word.lower() for n in reading.references if n in self.evidence.references
-                 for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)}
+                 for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)} \
+            | (_ENTRY_FIELDS if reading.references else set())
         words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names
                  and not (self._manner_adverb(w) and not self.is_known(w))]
         # Typed in capitals ("COVID", "hCG") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.

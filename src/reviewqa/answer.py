@@ -655,9 +655,14 @@ def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbe
         giving = next((quote for card in cards for quote in card.citing if gives_figure_for(query.reading.text, quote.text)), None)
         if giving is not None:
             return [Prose((giving,))]
+    if _ASKS_DOI.search(query.reading.text) and any(card.reference.doi is None for card in cards):
+        # "ref 61 - is there a doi?": the answer is no, said before the card's search link.
+        without = ", ".join(f"[{card.reference.number}]" for card in cards if card.reference.doi is None)
+        return [Notice(f"The review's entry {without} gives no DOI.", kind="info"), *cards]
     return list(cards)
 
 
+_ASKS_DOI = re.compile(r"\bdois?\b", re.IGNORECASE)
 # A figure a question quotes ("13.4%", "1:30", "7.6"): not a reference number or a year on its own.
 _QUOTED_FIGURE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|\d+:\d[\d,]*")
 
@@ -666,7 +671,8 @@ def found_references(query: Query, hits: Sequence[Hit], candidates: Sequence[Sco
                      evidence: Evidence, settings: AnswerSettings) -> tuple[int, ...]:
     """The cited works a question describes without naming them: the references of the table rows it describes, or
     the better match of a reference entry (title, journal, authors) and of a sentence citing a work."""
-    citing = [c for c in candidates if c.sentence.refs]
+    # "who first reported that…, and in what year?": what marks an answer (a date) marks the sentence citing the work.
+    citing = _favoured([c for c in candidates if c.sentence.refs], _answer_cues(query.reading.text, _topic(query), evidence, settings))
     if table is not None and table.count:
         # "which study looked at miRNA changes in busulfan rats?": a term the rows do not record ("miRNA") is told by
         # the sentence citing the work, not by the rows of every busulfan rat study.

@@ -65,6 +65,8 @@ _REFERENCE_SEARCH = re.compile(
     # "who showed that…": the work that did
     r"|\bwho (?:first )?(?:showed|shown|reported|found|demonstrated|described|proved|discovered|noted|observed|published"
     r"|studied|tested|compared|transplanted|injected|used|did)\b")
+# "who first reported that fat MSCs resemble marrow MSCs?": a claim, told by the sentence citing the work, never a table's rows.
+_REPORTED_CLAIM = re.compile(r"\b(?:showed|shown|reported|found|demonstrated|described|proved|discovered|noted|observed)\s+that\b")
 
 _LIMITATIONS = re.compile(
     r"\b(?:limitations?|limits|gaps?|missing|lacks?|lacking|weakness(?:es)?|drawbacks?|disadvantages?|downsides?|cons"
@@ -486,7 +488,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     if _REFERENCE_SEARCH.search(question.lower()):
         # "doi of the urine stem cells exosome paper", "hamster fat MSC busulfan paper citation": the work is found
         # from what the question says of it (its table row, the sentence citing it, its title or journal).
-        return Reading(typed, read_follow_up(question, history), "reference", table=table, reference_search=True,
+        claim = _REPORTED_CLAIM.search(question.lower())
+        return Reading(typed, read_follow_up(question, history), "reference", table=None if claim else table, reference_search=True,
                        asks_sections=asks)
     if table is not None:
         # A table follow-up ("and in rats?") is also read with the question before it: that is what retrieval finds
