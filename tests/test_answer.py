@@ -542,3 +542,16 @@ def test_a_longer_follow_up_about_a_trial_tells_the_columns_it_asks_in_its_order
     first = assistant.ask("tell me about trial NCT02644447")
     text = to_markdown(assistant.ask("are those the woman's own cells? and is it done?", [turn_of(first)]))
     assert text.startswith("[NCT02644447]") and "transplantation Allotransplant" in text.split("stage Completed")[0]
+
+
+def test_an_item_of_a_numbered_list_follows_the_lists_opening_without_its_first_item(assistant):
+    quoted = " ".join(_prose_quotes(assistant.ask("which growth factors do MSCs secrete?")))
+    assert "(6) the transplanted cells secrete growth factors" in quoted and "(1)" not in quoted and "[147]" not in quoted
+
+
+@pytest.mark.parametrize("question, naming", [
+    ("what hormone is high in NOA?", "FSH is increased"),  # a sentence naming a hormone, not one about hormone levels
+    ("what FSH level suggests NOA?", "FSH is increased"),  # a level that suggests is no recommendation
+])
+def test_which_kind_of_thing_is_answered_by_a_sentence_naming_one(assistant, question, naming):
+    assert naming in _first_quote(assistant.ask(question))

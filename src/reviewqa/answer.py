@@ -273,6 +273,13 @@ _TAKEN_UP_WITHIN = 4  # words at the start of the next sentence that may take th
 _LEANS_BACK = 2  # sentences leaning each on the one before that may be followed back to what they lean on
 
 
+def _opener(opening: Sentence) -> Sentence:
+    """A list's opening clause without its first item, when another item is quoted after it ("Several possible
+    mechanisms … have been shown: … (6) the transplanted cells secrete growth factors…"): that item is not the answer."""
+    before, marker, _ = opening.text.partition("(1)")
+    return replace(opening, text=f"{before.rstrip()} …", refs=()) if marker and before.strip() else opening
+
+
 def _with_context(sentence: Sentence, evidence: Evidence, explaining: bool = False,
                   relevant: frozenset[str] = frozenset(), leans_back: int = 1) -> list[Sentence]:
     """The sentence with the neighbours it needs to be read: what a conclusion or a "These…" leans on; the conclusion
@@ -290,10 +297,10 @@ def _with_context(sentence: Sentence, evidence: Evidence, explaining: bool = Fal
             opening = _opening_before(evidence.index.chunks[sentence.chunk], sentence.chunk, evidence)
             if opening is None:
                 return []  # the list began in an earlier passage and its opening is not found there
-            return _list_from(opening, evidence) if opening.text in relevant else [opening, sentence]
+            return _list_from(opening, evidence) if opening.text in relevant else [_opener(opening), sentence]
         # The list's opening clause brings the whole list; one of its items, the opening clause (what the list is of).
         opening = siblings[start]
-        return _list_from(opening, evidence) if opening.text in relevant or sentence.number == start else [opening, sentence]
+        return _list_from(opening, evidence) if opening.text in relevant or sentence.number == start else [_opener(opening), sentence]
     group = [sentence]
     if _LEANS_ON_PREVIOUS.match(sentence.text):
         # What it leans on, back to the sentence naming it ("…embryonic stem cells… [62]. These cells are located…
@@ -423,6 +430,11 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
                           (_ASKS_HOW, _GIVES_MECHANISM)):
         if asks.search(lowered):
             cues.append((answers.search, settings.figure_bonus))
+    kind = _WHICH_KIND.search(lowered)
+    instances = _instances_of(kind["kind"], evidence) if kind else None
+    if instances:
+        # "which hormone is raised in NOA?": a sentence naming one ("FSH is increased…") answers, not one about hormones.
+        cues.append((instances.search, settings.judgement_bonus))
     if asks_human_existence(lowered):
         # "has it been proven in men?": the review's statement that no human study is published answers it.
         cues.append((NO_HUMAN_EVIDENCE.search, settings.judgement_bonus))
@@ -436,6 +448,15 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
         cues.append((lambda sentence, stems=stems, named_by=named_by: stems <= set(lexical.tokenize(sentence))
                      or bool(named_by & set(lexical.tokenize(sentence))), -settings.excluded_penalty))
     return cues
+
+
+def _instances_of(kind: str, evidence: Evidence) -> re.Pattern[str] | None:
+    """The review's terms for things of a kind, abbreviated or spelled out ("hormone" → FSH, follicle-stimulating
+    hormone, LH…: their expansions name the kind), as a pattern finding any of them; None when there are none."""
+    stems = set(lexical.tokenize(kind))
+    names = [name for abbreviation, expansion in evidence.abbreviations.items()
+             if stems & set(lexical.tokenize(expansion.replace("-", " "))) for name in (abbreviation, expansion)]
+    return re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})s?\b", re.IGNORECASE) if names else None
 
 
 def _going_on_cues(earlier: Sequence[str], evidence: Evidence, settings: AnswerSettings) -> list[tuple[Callable, float]]:
@@ -662,6 +683,8 @@ def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbe
     return list(cards)
 
 
+# "which hormone…", "what growth factors…": the kind of thing asked for.
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?P<kind>hormones?|factors?|proteins?|markers?)\b")
 _ASKS_DOI = re.compile(r"\bdois?\b", re.IGNORECASE)
 # A figure a question quotes ("13.4%", "1:30", "7.6"): not a reference number or a year on its own.
 _QUOTED_FIGURE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|\d+:\d[\d,]*")
