@@ -238,6 +238,8 @@ def test_what_a_cited_first_author_found_is_a_look_up_of_their_work(references):
     ("what is the success rate of TESE", ""),
     ("what is the best source", ""),
     ("what are the animal models used", ""),
+    ("define NOA for me", "NOA"),  # asked of the reader
+    ("what is SVF, please?", "SVF"),
 ])
 def test_a_definition_question_names_its_term(question, term):
     from reviewqa.understand import defined_term

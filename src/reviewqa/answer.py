@@ -575,8 +575,10 @@ def _list_count(query: Query, chosen: Sequence[Sentence]) -> list[Block]:
 
 def _definitions(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:
     """For "what is X?": the review's sentences stating what X is, wherever they are, scored against the question."""
+    # What the term is ("manifests as the absence of spermatozoa…", "is defined by…") before what kinds it has
+    # ("is classified as…") or how it is regarded ("is considered…").
     return _favoured(evidence.score(query, evidence.definitions(query.reading.defines), settings.lexical_weight),
-                     _aim_cues(query.reading.text.lower(), settings))
+                     _aim_cues(query.reading.text.lower(), settings) + [(_SAYS_WHAT_IT_IS.search, settings.figure_bonus)])
 
 
 # Words of the field too general to say what a question is about.
@@ -685,6 +687,8 @@ def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbe
 
 # "which hormone…", "what growth factors…": the kind of thing asked for.
 _WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?P<kind>hormones?|factors?|proteins?|markers?)\b")
+_SAYS_WHAT_IT_IS = re.compile(r"\b(?:manifests? as|(?:is|are) defined (?:as|by)|refers? to|means|(?:is|are) characteri[sz]ed by"
+                              r"|(?:is|are) (?:an?|the) (?!\w+ (?:of|for) )\w+)\b")
 _ASKS_DOI = re.compile(r"\bdois?\b", re.IGNORECASE)
 # A figure a question quotes ("13.4%", "1:30", "7.6"): not a reference number or a year on its own.
 _QUOTED_FIGURE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|\d+:\d[\d,]*")

@@ -268,7 +268,8 @@ _DEFINITION = re.compile(
     r"(?:what|wat|wht)(?:'s|s| is| are| r| exactly is| exactly are)\s+(?:an?\s+|the\s+)?(?P<what>[^?]+?)"
     r"|(?:define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+)?(?P<define>[^?]+?)(?:\s+(?:is|are|means?))?"
     r"|(?:what|wat|wht) (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for))"
-    r"(?:,?\s+(?:exactly|again|actually|anyway|simply|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)))?"
+    r"(?:,?\s+(?:exactly|again|actually|anyway|simply|please|pls|(?:for|to) (?:me|us|a (?:student|layman|patient))"
+    r"|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)))*"
     r"\s*[?.!]*\s*$", re.IGNORECASE)
 _DEFINED_TERM_WORDS = 3
 # Words that only colour the question ("what does NOA actually mean?").
