@@ -555,3 +555,10 @@ def test_an_item_of_a_numbered_list_follows_the_lists_opening_without_its_first_
 ])
 def test_which_kind_of_thing_is_answered_by_a_sentence_naming_one(assistant, question, naming):
     assert naming in _first_quote(assistant.ask(question))
+
+
+@pytest.mark.parametrize("question", ["what choices do azoospermic men have to father a child?",
+                                      "what can a couple do if the husband has no sperm at all?"])
+def test_options_asked_are_answered_by_the_sentences_naming_choices(assistant, question):
+    quoted = " ".join(_prose_quotes(assistant.ask(question)))
+    assert "adoption or using donated sperm" in quoted and "only choice to conceive" in quoted

@@ -67,6 +67,10 @@ _ASKS_HOW = re.compile(r"\bhow\b(?! (?:many|much|long|often|old|soon|successful|
 _GIVES_MECHANISM = re.compile(r"\bmechanisms?\b|\bvia\b|\bthrough (?!\w+ (?:studies|trials))|\bby (?:regulating|reducing|secreting|"
                               r"stimulating|inhibiting|forming|differentiating|suppressing)\b", re.IGNORECASE)
 _ASKS_WHEN = re.compile(r"^when\b|\bwhen (?:was|were|did|is|are)\b|\bwhat year\b|\bhow long ago\b")
+# "what options does a man with NOA have?", "what can a couple do if…": the sentences naming choices answer.
+_ASKS_OPTIONS = re.compile(r"\b(?:options?|choices?|alternatives?)\b|\bwhat (?:can|could|should) (?:(?:a|an|the|my|our) (?:man|men|couple|couples|patient|patients|husband|partner)|he|she|we|i|you)\b"
+                           r".{0,40}\bdo\b")
+_GIVES_OPTIONS = re.compile(r"\b(?:options?|choices?|alternatives?)\b|\beither\b.{1,80}\bor\b", re.IGNORECASE)
 _GIVES_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b"
                          r"|\bmost (?:effective|efficient|suitable|promising)\b|\b(?:superior|optimal|ideal)\b", re.IGNORECASE)
@@ -430,6 +434,9 @@ def _answer_cues(text: str, topic: frozenset[str], evidence: Evidence, settings:
                           (_ASKS_HOW, _GIVES_MECHANISM)):
         if asks.search(lowered):
             cues.append((answers.search, settings.figure_bonus))
+    if _ASKS_OPTIONS.search(lowered):
+        # The choices are the answer itself, however few of the question's words their sentences use.
+        cues.append((_GIVES_OPTIONS.search, settings.judgement_bonus))
     kind = _WHICH_KIND.search(lowered)
     instances = _instances_of(kind["kind"], evidence) if kind else None
     if instances:
