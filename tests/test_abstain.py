@@ -33,6 +33,10 @@ def test_the_figure_must_be_of_the_kind_asked_for():
     assert gives_figure_for("what percent of infertile men have NOA", "NOA accounts for about 10% of infertility cases")
     assert not gives_figure_for("what percent of infertile men have NOA", "the three layers of in vitro studies")
     assert gives_figure_for("how many couples cant conceive", "up to one in six of married couples failing to conceive")
+    # A list counts the things it is of, not "different" ones: the seven induction methods are no recipient species.
+    induction = "different types of differentiation induction method have been developed as follows: (1) retinoic acid,"
+    assert gives_figure_for("how many different kinds of induction methods are there?", induction)
+    assert not gives_figure_for("how many different recipient species are in the in vivo table?", induction)
     assert not gives_figure_for("how many MSCs were injected per testis", "the three layers of in vitro studies")
     # "how many X per Y" asks a ratio, told after both things.
     assert gives_figure_for("how many MSCs per total cells in fat?", "in the adipose tissue, the ratio of MSCs to total cells is 1:30")

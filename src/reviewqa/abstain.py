@@ -123,7 +123,7 @@ _ADVERB_MIN = 6
 _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate|how (?:likely|probable|common))\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
 # "how many kinds of induction approaches": the things counted are the approaches.
-_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+(?:(?:kinds|types|sorts|categories|classes)\s+of\s+)?((?:[a-z][\w-]*\s*){1,4})")
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+(?:(?:different|distinct|separate)\s+)?(?:(?:kinds|types|sorts|categories|classes)\s+of\s+)?((?:[a-z][\w-]*\s*){1,4})")
 _HOW_MANY_MORE = re.compile(r"(?:more|fewer|less|times)\b")
 _PER = re.compile(r"\bper\b")
 # "what were the sperm counts…", "the testosterone levels": a measurement of something named just before it.
@@ -226,7 +226,7 @@ def gives_figure_for(question: str, text: str) -> bool:
         if not things:
             return has_figure(text)
     opening = text.split("(1)")[0] if "(1)" in text else ""
-    if opening and (things - FIELD_SUBJECT_WORDS) & set(lexical.tokenize(opening)):
+    if opening and (things - FIELD_SUBJECT_WORDS - _ASKING_STEMS) & set(lexical.tokenize(opening)):
         return True  # "Several possible mechanisms … (1) … (9)": a list of those things counts them
     return _number_beside(text, things, before=ratio)
 
@@ -287,6 +287,10 @@ def _edits_within(a: str, b: str, limit: int) -> bool:
 @lru_cache(maxsize=4096)
 def _stems(word: str) -> tuple[str, ...]:
     return tuple(lexical.tokenize(word))
+
+
+# The stems of words saying how a question is asked ("different", "kinds"): a list is not of those things.
+_ASKING_STEMS = frozenset(stem for word in QUESTION_WORDS for stem in _stems(word))
 
 
 def salient_words(text: str) -> list[str]:
