@@ -116,14 +116,16 @@ _SYNTHESIS = ("summary", "limitations", "compare")
 # (words at least this long) or two (longer words).
 _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN = 5, 4, 0.8, 5, 5, 9
 # What a reference entry records, asked of a named work ("ref 61 - is there a doi?").
-_ENTRY_FIELDS = frozenset("doi dois pmid pubmed url link links journal volume issue pages title year published publication".split())
+_ENTRY_FIELDS = frozenset("doi dois pmid pubmed url link links journal volume issue pages title year published "
+                          "publication".split())
 # Shorter "-ly" words are seldom adverbs of manner ("only", "ugly", "july").
 _ADVERB_MIN = 6
 # "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
 _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate|how (?:likely|probable|common))\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
 # "how many kinds of induction approaches": the things counted are the approaches.
-_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+(?:(?:different|distinct|separate)\s+)?(?:(?:kinds|types|sorts|categories|classes)\s+of\s+)?((?:[a-z][\w-]*\s*){1,4})")
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+(?:(?:different|distinct|separate)\s+)?"
+                       r"(?:(?:kinds|types|sorts|categories|classes)\s+of\s+)?((?:[a-z][\w-]*\s*){1,4})")
 _HOW_MANY_MORE = re.compile(r"(?:more|fewer|less|times)\b")
 _PER = re.compile(r"\bper\b")
 # "what were the sperm counts…", "the testosterone levels": a measurement of something named just before it.

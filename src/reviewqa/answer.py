@@ -68,8 +68,14 @@ _GIVES_MECHANISM = re.compile(r"\bmechanisms?\b|\bvia\b|\bthrough (?!\w+ (?:stud
                               r"stimulating|inhibiting|forming|differentiating|suppressing)\b", re.IGNORECASE)
 _ASKS_WHEN = re.compile(r"^when\b|\bwhen (?:was|were|did|is|are)\b|\bwhat year\b|\bhow long ago\b")
 # "what options does a man with NOA have?", "what can a couple do if…": the sentences naming choices answer.
-_ASKS_OPTIONS = re.compile(r"\b(?:options?|choices?|alternatives?)\b|\bwhat (?:can|could|should) (?:(?:a|an|the|my|our) (?:man|men|couple|couples|patient|patients|husband|partner)|he|she|we|i|you)\b"
+_ASKS_OPTIONS = re.compile(r"\b(?:options?|choices?|alternatives?)\b|\bwhat (?:can|could|should) "
+                           r"(?:(?:a|an|the|my|our) (?:man|men|couple|couples|patient|patients|husband|partner)|he|she|we|i|you)\b"
                            r".{0,40}\bdo\b")
+# "which hormone…", "what growth factors…": the kind of thing asked for.
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?P<kind>hormones?|factors?|proteins?|markers?)\b")
+_SAYS_WHAT_IT_IS = re.compile(r"\b(?:manifests? as|(?:is|are) defined (?:as|by)|refers? to|means|(?:is|are) characteri[sz]ed by"
+                              r"|(?:is|are) (?:an?|the) (?!\w+ (?:of|for) )\w+)\b")
+_ASKS_DOI = re.compile(r"\bdois?\b", re.IGNORECASE)
 _GIVES_OPTIONS = re.compile(r"\b(?:options?|choices?|alternatives?)\b|\beither\b.{1,80}\bor\b", re.IGNORECASE)
 _GIVES_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 _RECOMMENDS = re.compile(r"\b(?:suggest|recommend|prefer|propose|advis)\w*|\bshould\b"
@@ -304,7 +310,9 @@ def _with_context(sentence: Sentence, evidence: Evidence, explaining: bool = Fal
             return _list_from(opening, evidence) if opening.text in relevant else [_opener(opening), sentence]
         # The list's opening clause brings the whole list; one of its items, the opening clause (what the list is of).
         opening = siblings[start]
-        return _list_from(opening, evidence) if opening.text in relevant or sentence.number == start else [_opener(opening), sentence]
+        if opening.text in relevant or sentence.number == start:
+            return _list_from(opening, evidence)
+        return [_opener(opening), sentence]
     group = [sentence]
     if _LEANS_ON_PREVIOUS.match(sentence.text):
         # What it leans on, back to the sentence naming it ("…embryonic stem cells… [62]. These cells are located…
@@ -584,8 +592,8 @@ def _definitions(query: Query, evidence: Evidence, settings: AnswerSettings) -> 
     """For "what is X?": the review's sentences stating what X is, wherever they are, scored against the question."""
     # What the term is ("manifests as the absence of spermatozoa…", "is defined by…") before what kinds it has
     # ("is classified as…") or how it is regarded ("is considered…").
-    return _favoured(evidence.score(query, evidence.definitions(query.reading.defines), settings.lexical_weight),
-                     _aim_cues(query.reading.text.lower(), settings) + [(_SAYS_WHAT_IT_IS.search, settings.figure_bonus)])
+    cues = _aim_cues(query.reading.text.lower(), settings) + [(_SAYS_WHAT_IT_IS.search, settings.figure_bonus)]
+    return _favoured(evidence.score(query, evidence.definitions(query.reading.defines), settings.lexical_weight), cues)
 
 
 # Words of the field too general to say what a question is about.
@@ -692,11 +700,6 @@ def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbe
     return list(cards)
 
 
-# "which hormone…", "what growth factors…": the kind of thing asked for.
-_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?P<kind>hormones?|factors?|proteins?|markers?)\b")
-_SAYS_WHAT_IT_IS = re.compile(r"\b(?:manifests? as|(?:is|are) defined (?:as|by)|refers? to|means|(?:is|are) characteri[sz]ed by"
-                              r"|(?:is|are) (?:an?|the) (?!\w+ (?:of|for) )\w+)\b")
-_ASKS_DOI = re.compile(r"\bdois?\b", re.IGNORECASE)
 # A figure a question quotes ("13.4%", "1:30", "7.6"): not a reference number or a year on its own.
 _QUOTED_FIGURE = re.compile(r"\d+(?:[.,]\d+)+%?|\d+%|\d+:\d[\d,]*")
 
@@ -706,7 +709,8 @@ def found_references(query: Query, hits: Sequence[Hit], candidates: Sequence[Sco
     """The cited works a question describes without naming them: the references of the table rows it describes, or
     the better match of a reference entry (title, journal, authors) and of a sentence citing a work."""
     # "who first reported that…, and in what year?": what marks an answer (a date) marks the sentence citing the work.
-    citing = _favoured([c for c in candidates if c.sentence.refs], _answer_cues(query.reading.text, _topic(query), evidence, settings))
+    cues = _answer_cues(query.reading.text, _topic(query), evidence, settings)
+    citing = _favoured([c for c in candidates if c.sentence.refs], cues)
     if table is not None and table.count:
         # "which study looked at miRNA changes in busulfan rats?": a term the rows do not record ("miRNA") is told by
         # the sentence citing the work, not by the rows of every busulfan rat study.

@@ -35,7 +35,8 @@ from .vocabulary import corrected, field_words, normalise_spelling
 INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "reference", "trial")
 # Asking for the review's judgement: its recommendations answer ("which source does the review suggest?").
 # ("what FSH level suggests NOA?" asks what indicates it: a thing that suggests is no one's recommendation.)
-JUDGEMENT = re.compile(r"\b(?:best|better|suggest(?:ed|ion|ions|ing)?|(?:review|authors?|paper|study|it|they|he|she) suggests|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising"
+JUDGEMENT = re.compile(r"\b(?:best|better|suggest(?:ed|ion|ions|ing)?|(?:review|authors?|paper|study|it|they|he|she) suggests"
+                       r"|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising"
                        r"|choose|pick|go with|opt for|which (?:\w+ ){1,3}?to use)\b")
 _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 
