@@ -170,6 +170,8 @@ def test_declined_though_the_question_names_what_the_review_lists(assistant, que
     "Does the lipo technique itself affect how many stem cells you end up with?",  # so are pronouns and light verbs
     "Which databases did the authors search?",  # lay words for what the review names
     "What do MSC exosomes carry into target cells?",
+    "For the donor, is taking stem cells from bone marrow harder than taking them from the belly fat?",  # a comparative
+    "How many kinds of induction approach for MSC to male germ cells do they enumerate?",
 ])
 def test_answered_in_the_readers_own_words(assistant, question):
     assert assistant.ask(question).covered
@@ -275,3 +277,13 @@ def test_a_figure_or_finding_of_studies_the_review_only_names_is_declined(assist
 ])
 def test_figures_the_review_gives_are_answered(assistant, question):
     assert assistant.ask(question).covered
+
+
+@pytest.mark.parametrize("word, text, wording", [
+    ("harder", "is marrow harder to get than fat?", True),  # a comparative of an everyday adjective, comparing
+    ("easier", "much easier for the donor?", True),
+    ("blocker", "can a beta blocker help?", False),  # a thing named in "-er", compared with nothing
+    ("roughly", "roughly how many trials?", True),
+])
+def test_comparatives_and_adverbs_of_everyday_adjectives_are_wording(assessor, word, text, wording):
+    assert assessor._manner_word(word, text) is wording

@@ -120,6 +120,8 @@ _ENTRY_FIELDS = frozenset("doi dois pmid pubmed url link links journal volume is
                           "publication".split())
 # Shorter "-ly" words are seldom adverbs of manner ("only", "ugly", "july").
 _ADVERB_MIN = 6
+# Shorter "-er" words are seldom comparatives ("per", "ever", "liver" is no "liv").
+_COMPARATIVE_MIN = 5
 # "What percentage / share / chance…" is answered by a share; "how many X…" by a number of X.
 _SHARE_ASKED = re.compile(r"\b(?:percent(?:age)?|proportion|fraction|share|chances?|likelihood|probability|odds|rate|how (?:likely|probable|common))\b")
 _SHARE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent)|\bhalf\b|\bone in \w+|\bthirds?\b|\bquarters?\b|\bmajority\b|\bminority\b")
@@ -184,7 +186,7 @@ def counted_things(text: str) -> str:
     if counted is None:
         return ""
     # "number of mechanisms they list", "…the review lists": the things, not who lists them.
-    return re.sub(r"\b(?:they|the|it|we|you|r|u|list\w*|propos\w*|mention\w*|describ\w*|report\w*)\b.*$", "",
+    return re.sub(r"\b(?:they|the|it|we|you|r|u|list\w*|propos\w*|mention\w*|describ\w*|report\w*|exist\w*|there)\b.*$", "",
                   _COUNTED_END.sub("", counted.group(1))).strip()
 
 
@@ -403,13 +405,21 @@ class Assessor:
             return "everyday"  # a slip of a common word ("diffrence")
         return "technical"
 
-    def _manner_adverb(self, word: str) -> bool:
-        """An adverb made of an everyday adjective ("realistically", "officially", "roughly") says how a question is
-        asked, not what it is about."""
-        if not word.endswith("ly") or len(word) < _ADVERB_MIN:
+    def _manner_word(self, word: str, text: str) -> bool:
+        """An adverb or a comparative made of an everyday adjective ("realistically", "roughly", "harder … than",
+        "much safer") says how a question is asked or what it weighs, not what it is about. (A word in "-er" compares
+        only when the question says so: "blocker", "counter" are things.)"""
+        if word.endswith("ly") and len(word) >= _ADVERB_MIN:
+            base = word[:-2]
+            adjectives = {base, base.removesuffix("al"), base + "e"}
+        elif word.endswith("er") and len(word) >= _COMPARATIVE_MIN and re.search(
+                rf"\b{word}\b(?:\W+\w+){{0,8}}?\W+than\b|\b(?:much|far|any|even|bit|lot|way|no)\s+{word}\b", text):
+            base = word[:-2]
+            adjectives = {base, base + "e"} | ({base[:-1]} if base[-1] == base[-2] else set())  # "bigger" → "big"
+        else:
             return False
-        base = word[:-2]
-        adjectives = {base, base[:-1] + "y" if base.endswith("i") else base, base.removesuffix("al"), base + "e"}
+        if base.endswith("i"):
+            adjectives.add(base[:-1] + "y")  # "easily", "easier" → "easy"
         return max(english_zipf(adjective) for adjective in adjectives) >= self.settings.everyday_zipf
 
     def _share_used(self, words: Sequence[str], positions: Sequence[int]) -> float:
@@ -473,7 +483,7 @@ class Assessor:
                  for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)} \
             | (_ENTRY_FIELDS if reading.references else set())
         words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names
-                 and not (self._manner_adverb(w) and not self.is_known(w))]
+                 and not (self._manner_word(w, reading.text.lower()) and not self.is_known(w))]
         # Typed in capitals ("COVID", "hCG") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.
         capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and (w.isupper() or not w[1:].islower())} \
             | {w.lower() for w in _NUMBERED_NAME.findall(reading.text)}

@@ -30,7 +30,7 @@ from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
 from .understand import JUDGEMENT, METHODS_SECTIONS, STRANDS, Query, Reading
-from .vocabulary import FIELD_ABBREVIATIONS, english_zipf, expand_query
+from .vocabulary import FIELD_ABBREVIATIONS, english_zipf, expand_query, spelled_out
 
 # A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
 # sentence brings the conclusion that follows it, and a quoted conclusion brings what it concludes from.
@@ -45,6 +45,8 @@ _TAKES_UP = re.compile(rf"{_LEANS_ON_PREVIOUS.pattern}|^(?:Among|Of) (?:them|the
 # A clause of a numbered list cut at its semicolons ("(2) MSCs can reduce…;"): the list is quoted as a whole.
 _LIST_ITEM = re.compile(r"^(?:and |or )?\(\d{1,2}\)")
 _LIST_OPENER = re.compile(r"\(1\)")
+_GOES_ON = re.compile(r"^(?:As well|On the other hand|Moreover|Furthermore|In addition|Additionally|Also|Besides)\b")
+_LISTS = re.compile(rf"{_LIST_ITEM.pattern}|{_LIST_OPENER.pattern}")  # an item of a numbered list, or its opening
 # The review's own statements of what is missing or uncertain, and of advantages and risks.
 _GAP_CUES = re.compile(
     r"\b(?:lack|no (?:studies|study|clinical trial|long-term)|not (?:easy|been|fully|responding)|needs? (?:more|evaluation)"
@@ -585,7 +587,7 @@ def _list_count(query: Query, chosen: Sequence[Sentence]) -> list[Block]:
     if not things or lead is None or "(1)" not in lead.text or not gives_figure_for(query.reading.text, lead.text):
         return []
     items = [int(number) for number in re.findall(r"\((\d{1,2})\)", " ".join(s.text for s in chosen))]
-    return [Summary(f"The review lists {max(items)} {things}.", lead.refs)] if items else []
+    return [Summary(f"The review lists {max(items)} {tableanswer.plural(things, max(items))}.", lead.refs)] if items else []
 
 
 def _definitions(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:
@@ -782,12 +784,21 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
                            evidence, settings)
 
 
-def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str], settings: AnswerSettings) -> list[ScoredSentence]:
-    """Whole sentences of these sections (a summary quotes sentences, not the fragments of a list), scored."""
+def _strand_sentences(query: Query, evidence: Evidence, sections: Sequence[str], settings: AnswerSettings,
+                      strand: re.Pattern | None = None) -> list[ScoredSentence]:
+    """Whole sentences of these sections (a summary quotes sentences, not the fragments of a list), scored. For a strand
+    of studies (its pattern given), also the review's abstract's sentences on that strand: its own summing up of it."""
     positions = [i for i, chunk in enumerate(evidence.index.chunks) if chunk.kind == "prose" and chunk.section in sections]
     pool = [s for s in evidence.quotable(positions, query.reading.asks_sections)
             if not _LIST_ITEM.match(s.text) and (not s.text.endswith(";") or _LIST_OPENER.search(s.text))]
+    if strand is not None:
+        pool += [s for s in _abstract_sentences(evidence) if strand.search(s.text.lower())]
     return evidence.score(query, pool, settings.lexical_weight)
+
+
+def _abstract_sentences(evidence: Evidence) -> list[Sentence]:
+    positions = [i for i, chunk in enumerate(evidence.index.chunks) if chunk.kind == "prose" and chunk.section == "Abstract"]
+    return each_text_once(s for position in positions for s in evidence.by_chunk.get(position, ()))
 
 
 def _abbreviations(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
@@ -887,18 +898,32 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         # "what is this paper about?": the review's own statement of its aim comes first.
         quotes += [_quote(evidence, item.sentence, "Aim") for item in _aims(query, evidence, settings)[:1]]
     findings_asked = len(strands) == 1 and bool(_FINDINGS_ASKED.search(reading.question.lower())) and not reading.explanation
-    for label, _, sections in strands:
+    for label, pattern, sections in strands:
         # A strand is summed up by what its studies found ("…have been differentiated into germ cells…"), not by
         # whatever sentence of it happens to share the question's few words.
         # "what did the animal studies find?": a numbered list (of mechanisms, say), quoted whole, would be all of
         # the answer; what the studies found is told by the sentences summing them up.
-        told = [item for item in _strand_sentences(query, evidence, sections, settings)
-                if not (findings_asked and (_LIST_ITEM.search(item.sentence.text) or "(1)" in item.sentence.text))]
-        pool = _favouring(told, _tells_findings, settings.judgement_bonus)
+        told = _strand_sentences(query, evidence, sections, settings, strand=pattern)
+        pool = [item for item in told if not (findings_asked and _LISTS.search(item.sentence.text))]
+        # What its studies found, when the review says so: not how they went about it ("…have been evaluated…").
+        pool = [item for item in pool if _tells_findings(item.sentence.text)] or pool
+        # That none has been published is what the human studies found, before what they might show.
+        pool = _favouring(pool, NO_HUMAN_EVIDENCE.search, settings.judgement_bonus)
+        if len(strands) > 1:  # one line for the strand: not one going on from another ("As well, …")
+            pool = [item for item in pool if not _GOES_ON.match(item.sentence.text)] or pool
         best = _select(pool, evidence, settings,
                        limit=1 if len(strands) > 1 else settings.max_sentences - 1, margin=settings.synthesis_margin)
+        if len(strands) == 1:
+            # One strand summed up: the kinds of study it holds, when the review lists them in one sentence ("…(1)
+            # retinoic acid, … (7) gene over-expression (Table 1)."), follow what it found.
+            kinds = [item.sentence for item in told if _LIST_OPENER.search(item.sentence.text)
+                     and not item.sentence.text.endswith(";") and item.sentence not in best][:1]
+            best = best[:1] + kinds + best[1:len(best) - len(kinds)] if kinds else best
+        # A sentence going on from another ("As well, …", "On the other hand, …") does not open a strand's summing up.
+        best = sorted(best, key=lambda sentence: bool(_GOES_ON.match(sentence.text)))
         quotes += [_quote(evidence, s, label) for s in best]
     if len(strands) == len(STRANDS):
+        quotes += _title_themes(query, evidence, quotes, settings)
         # The whole review summed up ends with what it concludes: its recommendation.
         conclusions = _favouring(_strand_sentences(query, evidence, ("Conclusions",), settings), _RECOMMENDS.search,
                                  settings.judgement_bonus)
@@ -910,8 +935,22 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     return blocks
 
 
+def _title_themes(query: Query, evidence: Evidence, quotes: Sequence[Quote], settings: AnswerSettings) -> list[Quote]:
+    """The review's gist covers what its title names ("…cells and their exosomes…"): a theme of the title that no
+    quote names is told by the abstract's best sentence naming it, labelled with it."""
+    said = {stem for quote in quotes for stem in lexical.tokenize(spelled_out(quote.text, evidence.abbreviations))}
+    subject = evidence.index.documents[0].title.split(":")[0]  # the title before its genre ("…: a systemic review")
+    themes = {stem: word for word in re.findall(r"[\w-]+", subject) for stem in lexical.tokenize(word) if stem not in said}
+    told = []
+    for stem, word in themes.items():
+        naming = [s for s in _abstract_sentences(evidence) if stem in s.words]
+        told += [_quote(evidence, item.sentence, word.capitalize())
+                 for item in evidence.score(query, naming, settings.lexical_weight)[:1]]
+    return told
+
+
 # What a study strand found: the sentences that sum it up.
-_FINDINGS = re.compile(r"\b(?:showed|shown|demonstrat\w*|differentiated into|have been (?:differentiated|published)"
+_FINDINGS = re.compile(r"\b(?:showed|shown|demonstrat\w*|differentiated into|ha(?:ve|s) been (?:differentiated|published|reported|recruited|registered)"
                        r"|induction)\b", re.IGNORECASE)
 def _tells_findings(text: str) -> bool:
     """What a strand of studies found, or that no human study has been published: what sums it up."""
@@ -1001,15 +1040,25 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
             used.add(chosen.sentence.row)
     # What the sides are compared on ("which is more traumatic?"): the question's words that name neither side. The
     # lines that mostly speak to it come first.
+    # Each aspect word is spoken to in its own words, or, one the review never uses, in the review's words for it
+    # ("harder": "most traumatic", "easier").
     side_words = set().union(*(_side_words(evidence, side) for side in sides))
-    aspect = [stem for stem in _topic(query) - evidence.topic_words  # "fat" stands for the side "adipose tissue"
-              if not side_words & set(lexical.tokenize(expand_query(stem, evidence.abbreviations)))]
-    lines.sort(key=lambda line: evidence.overlap(aspect, line[0].sentence.words) < settings.aspect_min_share)
-    if aspect and lines:
+    spelled = {stem: {stem} | set(lexical.tokenize(expand_query(stem, evidence.abbreviations)))
+               for stem in _topic(query) - evidence.topic_words}
+    asked = {stem: words for stem, words in spelled.items() if not side_words & words}  # ("fat" is the side "adipose tissue")
+    aspect = {stem: {stem} if stem in evidence.rows_with else words for stem, words in asked.items()
+              if any(word in evidence.rows_with for word in words)}  # (no line says "belly")
+
+    def spoken(sentence: Sentence) -> float:
+        weights = {stem: max(evidence.weight(word) for word in words) for stem, words in aspect.items()}
+        total = sum(weights.values())
+        return sum(weights[stem] for stem, words in aspect.items() if words & sentence.words) / total if total else 0.0
+
+    lines.sort(key=lambda line: spoken(line[0].sentence) < settings.aspect_min_share)
+    if asked and lines:
         # A line neither speaking to what is compared nor close to the best line is padding, however well it names a side.
         best = max(item.score for item, _ in lines)
-        lines = [(item, label) for item, label in lines
-                 if evidence.overlap(aspect, item.sentence.words) > 0 or item.score >= best - settings.extra_margin]
+        lines = [(item, label) for item, label in lines if spoken(item.sentence) > 0 or item.score >= best - settings.extra_margin]
     if asks_quantity(query.reading.text):
         # "How much denser are MSCs in fat than in marrow?": the lines giving the figures answer; the rest pad them.
         lines = [line for line in lines if gives_figure_for(query.reading.text, line[0].sentence.text)] or lines

@@ -13,6 +13,7 @@ fewer) rows is named ("Rat has more"); "most"/"fewest" order the rest, ties are 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -147,11 +148,18 @@ def _plural(column: str, count: int) -> str:
         return column
     if "/" in column:
         return "/".join(_plural(part, count) for part in column.split("/"))
-    if column.endswith("s"):
-        return column
     if column.endswith("ing"):
         return column[:-3] + "s"
-    return column[:-1] + "ies" if column.endswith("y") else column + "s"
+    return plural(column, count)
+
+
+def plural(noun: str, count: int) -> str:
+    """A noun (its last word) for `count` things: 'approach' → 'approaches', 'study' → 'studies'; plurals stay."""
+    if count == 1 or noun.endswith("s"):
+        return noun
+    if noun.endswith(("ch", "sh", "x", "z")):
+        return noun + "es"
+    return noun[:-1] + "ies" if re.search(r"[^aeiou]y$", noun) else noun + "s"
 
 
 def _leader(focus: Sequence[tuple[str, int]], rest: Sequence[tuple[str, int]], query: TableQuery, column: str,

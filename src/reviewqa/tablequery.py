@@ -192,7 +192,7 @@ _JUDGEMENT = re.compile(r"\b(?:why|suggest\w*|recommend\w*|prefer\w*|best|better
 _PROSE_ASK = re.compile(r"\b(?:overview|summar\w*|explain\w*|describe|mechanisms?|how (?:do|does|did|can|could|is|are|were)"
                         r"|bottom line|conclu\w*|takeaways?|in a nutshell"
                         r"|what (?:does|did) the review (?:say|report|find|show)|tell me about|role of|evidence|published|publications?)\b")
-_QUESTION_START = re.compile(r"^(?:who|whom|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could"
+_QUESTION_START = re.compile(r"^(?:(?:so|ok|okay|well|hmm|then)\b[,\s]+)?(?:who|whom|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could"
                              r"|should|would|will|has|have|had|tell|explain|describe|summari[sz]e)\b")
 
 # Field nouns for "which countries", "what species", "how many inducers", "by country".
@@ -674,7 +674,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
                                                  and re.search(rf"\b{_STUDY_NOUN}\b", lowered))))
     if not is_table_question:
         return None
-    if not (conditions or values_field or focus or order or mentions_table or keyword_query) \
+    if not (conditions or values_field or focus or order or mentions_table) \
             and (_unaccounted_words(lowered, found) or _FINDINGS_ASKED.search(lowered)):
         # "any of the trials in Iran?": no table records what it names; "what did the animal experiments show?": what
         # studies found is in the text. A whole table would answer neither.

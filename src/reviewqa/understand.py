@@ -85,9 +85,11 @@ _ADVANTAGES = re.compile(r"\b(?:advantages?|benefits?|strengths?|pros)\b"
 _PROS_AND_CONS = re.compile(r"\bpros?\b.*\bcons?\b|\badvantages?\b.*\b(?:disadvantages?|drawbacks?|risks?)\b"
                             r"|\bbenefits?\b.*\b(?:risks?|harms?|drawbacks?)\b")
 _SUMMARY = re.compile(
-    r"\b(?:summar\w*|overview|overall(?! (?:success|chances?|odds|probabilit\w*|likelihood|rates?|percent\w*|proportion|prevalence|incidence|numbers?|counts?|risks?|effects?|results? of)|\s*\?*$)|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
+    r"\b(?:summar\w*|overview|overall(?! (?:success|chances?|odds|probabilit\w*|likelihood|rates?|percent\w*|proportion|prevalence|incidence|numbers?|counts?|risks?|effects?|results? of)|\s*\?*$)|\b(?:show\w*|found|find\w*) overall\b|in (?:short|brief|a nutshell)|tl;?dr|gist|big picture|bottom line|key (?:points|findings|messages?)"
     r"|main (?:points|findings|messages?|conclusions?|results?|takeaways?)|takeaways?|conclu\w*|state of (?:the )?(?:evidence|research|field)"
     r"|what (?:does|did) (?:the |this )?(?:review|paper|article|study) (?:say|find|show|report|cover)"
+    # "what did the animal studies find?": what a strand of studies found, summed up.
+    r"|what (?:do|did|does|have) (?:the |these |those |all )?(?:\S+ ){1,2}(?:studies|experiments|work|research) (?:find|found|show|shown|demonstrate)"
     r"|what is (?:the |this )?(?:review|paper|article) about|what(?:'s| is| does) the evidence (?:from|for|in|on|say)"
     # Where something stands: "where do clinical trials stand?", "the current status of…"
     r"|where (?:(?:do|does|did|is|are) )?(?:\w+ ){1,8}?stands?\b|sums? up|summing up|(?:current )?(?:status|state) of (?:the )?(?:\w+ )?(?:research|trials?|evidence|studies|therapy|field)"
@@ -106,7 +108,9 @@ _COMPARE = re.compile(r"\b(?:compare[sd]?|comparing|comparison|versus|vs\.?|diff
                       r"|more (?:\w+ )?than|less (?:\w+ )?than|similar(?:ity|ities)?|same as|as (?:good|effective|useful) as|contrast)\b"
                       # "which is safer, bone marrow or fat?", "which gives more cells: X or Y?"
                       r"|\bwhich\b(?: \w+){0,3}? (?:more|less|fewer|(?!(?:other|either|whether|ever|never|rather|number|after"
-                      r"|under|over|layer|paper|water|cancer|matter|later|per)\b)\w+er)\b.*\bor\b")
+                      r"|under|over|layer|paper|water|cancer|matter|later|per)\b)\w+er)\b.*\bor\b"
+                      # "is taking marrow harder than taking fat?"
+                      r"|\b(?!(?:other|rather|later|older|earlier|sooner|longer|greater|higher|lower|fewer)\b)\w{2,}er than\b")
 # Study strands of the review, for summaries: (label, words that ask for it, sections that hold it).
 STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
     ("In vitro", re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*|\bcell culture\b|\blab(?:oratory)?\b|\bbench\b|\bin a dish\b"),

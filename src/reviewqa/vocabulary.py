@@ -27,9 +27,11 @@ sort sorts way ways role roles thing things stuff example examples instance deta
 questions answer answers please thanks thank hi hello hey can could would should might must may really actually exactly
 simply simple briefly brief short quick quickly lol eli5 okay ok yes yeah like just kinda sorta basically generally
 overall study studies paper papers review reviews reviewed article articles author authors evidence evidences data
+experiment experiments experimental enumerate twice
 result results report reports reported reporting say says said state states stated claim claims mention mentions
 mentioned discuss discusses discussed cover covers covered talk talks know known look looks use used uses using usage
 help helps helped work works worked working happen happens happened get gets got make makes made take takes took
+taking
 do does did done go goes went come comes came see seen want wants need needs needed think thought believe point points
 figure figures table tables row rows column columns entry entries one ones two three first second last many much
 more most less least few fewer fewest best better worse worst good bad big small high low new old common commonly
@@ -146,6 +148,17 @@ SYNONYMS: dict[str, str] = {
     "split": "separated",
     "suction": "negative pressure aspirator liposuction",
     "stronger": "higher",
+    # How hard or harmful getting the cells is, as a donor would say it: the review's "most traumatic way", "easier
+    # and safer to obtain".
+    "harder": "easier traumatic difficulties",
+    "more difficult": "easier traumatic difficulties",
+    "tougher": "easier traumatic difficulties",
+    "painful": "traumatic",
+    "invasive": "traumatic",
+    "hurt": "traumatic",
+    "hurts": "traumatic",
+    "riskier": "safer",
+    "more dangerous": "safer",
     "raised": "increased elevated",
     "goes up": "increased elevated",
     "go up": "increased elevated",
