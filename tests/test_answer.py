@@ -599,3 +599,18 @@ def test_which_kind_of_thing_is_answered_by_a_sentence_naming_one(assistant, que
 def test_options_asked_are_answered_by_the_sentences_naming_choices(assistant, question):
     quoted = " ".join(_prose_quotes(assistant.ask(question)))
     assert "adoption or using donated sperm" in quoted and "only choice to conceive" in quoted
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("is busulfan one of the drugs used in the animal studies?", "Yes. Table 3"),
+    ("Is there a phase 3 trial?", "No. Table 4"),
+    ("does MSC therapy cure NOA in men yet? any finished trials?", "Table 4"),  # two questions: the rows answer one
+    ("has any MSC trial for NOA been finished?", "Table 4"),  # asks about results, which no row records
+])
+def test_a_yes_no_question_the_rows_answer_is_answered_yes_or_no_first(assistant, question, lead):
+    assert to_markdown(assistant.ask(question)).startswith(lead)
+
+
+def test_the_number_of_a_columns_values_is_counted(assistant):
+    text = to_markdown(assistant.ask("number of species in the in vitro male germ cell table"))
+    assert "6 species: Human (15)" in text.splitlines()[0]

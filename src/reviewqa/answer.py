@@ -29,6 +29,7 @@ from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, each_
 from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
+from .tablequery import YES_NO
 from .understand import JUDGEMENT, METHODS_SECTIONS, STRANDS, Query, Reading
 from .vocabulary import FIELD_ABBREVIATIONS, english_zipf, expand_query, spelled_out
 
@@ -623,7 +624,22 @@ def _names_conditions(sentence: Sentence, result: TableResult) -> bool:
     return bool(conditions)
 
 
-def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
+# A yes/no question about rows the question itself names, not about the rows of the answer before ("are they all…?").
+_ABOUT_EARLIER_ROWS = re.compile(r"\b(?:they|those|these|them|it|all)\b")
+
+
+def _asks_whether(reading: Reading, result: TableResult) -> bool:
+    """A yes/no question that the rows found answer: one question ("does it cure NOA yet? any finished trials?" asks
+    more than the rows tell), in the simple tense ("has any trial been finished?" asks about results), naming the rows
+    by conditions the tables record all of."""
+    asked = reading.question.lower().rstrip(" ?!.")
+    query = result.query
+    return (query is not None and query.intent == "rows" and bool(query.conditions) and not query.untestable
+            and bool(YES_NO.match(asked)) and not asked.startswith(("has ", "have ", "had ")) and "?" not in asked
+            and not _ABOUT_EARLIER_ROWS.search(asked))
+
+
+def _table(result: TableResult, settings: AnswerSettings, reading: Reading | None = None) -> list[Block]:
     # Counts per value answer "by X" questions; rows are written out only when few enough to read.
     counts_only = bool(result.value_counts) and result.count > settings.table_rows
     shown = 0 if counts_only else min(result.count, settings.table_rows)
@@ -633,7 +649,10 @@ def _table(result: TableResult, settings: AnswerSettings) -> list[Block]:
         # "the oldest trial": the rows of that date; the others, in date order, stay in the table block.
         date = result.columns.index("Date")
         shown = sum(1 for row in result.rows if row[date] == result.rows[0][date])
-    blocks: list[Block] = [Summary(result.summary)]
+    summary = result.summary
+    if reading is not None and _asks_whether(reading, result):
+        summary = f"{'Yes' if result.count else 'No'}. {summary}"  # "was busulfan used in the animal studies?"
+    blocks: list[Block] = [Summary(summary)]
     if result.count:
         blocks.append(TableBlock(result, shown))
     return blocks
@@ -1230,7 +1249,7 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
         # values (every inducer of every row) follow as its tally.
         blocks = _fact(query, candidates, evidence, settings) + [Summary(table.summary), TableBlock(table, 0)]
     elif table is not None and not reading.reference_search:
-        blocks = _table(table, settings)
+        blocks = _table(table, settings, reading)
         if not table.count:  # no row answers: say so, then what the text says of the same thing, if anything
             prose = [c for c in candidates if not _is_row(evidence, c.sentence) and _names_conditions(c.sentence, table)]
             blocks += _fact(query, prose, evidence, settings) if prose else []

@@ -175,11 +175,11 @@ _ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?
 # "…status of each?": the column's value of every row is asked.
 _OF_EACH = re.compile(r"\b(?:of|for) (?:each|every|all)(?: one| of them)?\b")
 # "Has anyone turned sheep MSCs into germ cells in vitro?", "was a magnetic field ever used?": whether such rows exist.
-_WHETHER_DONE = re.compile(r"^(?:has|have|did) (?:anyone|anybody|any)\b|^(?:was|were) (?:(?:an?|any) )?(?:\S+\s+){0,4}?(?:ever\s+)?"
+_WHETHER_DONE = re.compile(r"^(?:has|have|did) (?:anyone|anybody|any)\b|^(?:is|are|was|were) (?:(?:an?|any) )?(?:\S+\s+){0,6}?(?:ever\s+)?"
                            r"(?:used|tried|tested|applied|given)\b")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|ones|of which|what about|how about|same)\b|^(?:and|but|only|now|or|any)\b")
 # A yes/no question about the previous rows ("are those autologous?", "is it auto or allo?").
-_YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they|it)\b")
+YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they|it)\b")
 # A follow-up this short naming only values ("any in rats?", "the female ones?") narrows or replaces the previous query.
 _SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
@@ -218,7 +218,7 @@ _VALUE_NOUNS: tuple[tuple[str, str], ...] = (
 )
 _NOUN_GROUPS = "|".join(f"(?P<f{i}>{pattern})" for i, (_, pattern) in enumerate(_VALUE_NOUNS))
 # "which countries", "how many inducers", "the most common source" (a superlative names the column too).
-_VALUES = re.compile(r"\b(?:which|what|list|name|how many|most \w+|commonest|fewest|least \w+)\s+(?:\S+\s+){0,2}?(?P<noun>"
+_VALUES = re.compile(r"\b(?:which|what|list|name|how many|(?:total )?number of|count of|most \w+|commonest|fewest|least \w+)\s+(?:\S+\s+){0,2}?(?P<noun>"
                      + _NOUN_GROUPS + r")\b")
 # What values set against each other are compared on: a field named after them, not where they were studied ("in animals").
 _COMPARED_ON = re.compile(r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bfrom )(?<!\bwith )(?<!\bamong )\b(?P<noun>" + _NOUN_GROUPS + r")\b")
@@ -634,7 +634,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     # others of its column.
     asked_first = next((c for c in conditions if found and c.values == found[0].labels and not c.negated
                         and values_field in (None, c.field)), None)
-    if order in ("most", "fewest") and not focus and _YES_NO.match(lowered) and asked_first is not None:
+    if order in ("most", "fewest") and not focus and YES_NO.match(lowered) and asked_first is not None:
         values_field, focus = asked_first.field, asked_first.values
         conditions = [c for c in conditions if c is not asked_first]
     if order in ("earliest", "latest"):
@@ -691,9 +691,9 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
 # azoospermia been published?" names studies by disease and species).
 _ATTRIBUTES = frozenset({"stage", "transplantation", "phase", "source", "therapeutic", "sex"})
 # A later clause asking a yes/no question of the studies the question names: "…? are they all in Jordan?".
-_LATER_YES_NO = re.compile(r"[?;,.]\s*(?:and\s+)?(?:are|were|is|was|do|did|does)\s+(?:they|those|these|them|it)\b")
+_LATERYES_NO = re.compile(r"[?;,.]\s*(?:and\s+)?(?:are|were|is|was|do|did|does)\s+(?:they|those|these|them|it)\b")
 # A yes/no question: "is the … trial still recruiting?", "were the Egyptian trials autologous?".
-_YES_NO = re.compile(r"^(?:is|are|was|were|has|have|had|did|does|do)\b")
+YES_NO = re.compile(r"^(?:is|are|was|were|has|have|had|did|does|do)\b")
 
 
 def names_studies(question: str) -> bool:
@@ -706,14 +706,14 @@ def _asked_of_named_studies(text: str, lowered: str, found: Sequence[Mention], c
     """The condition a yes/no question asks of the studies it names before it ("is [the Jordan azoospermia trial] still
     recruiting?"): the one field named only after the study noun, when others name the studies; or the one a later
     clause asks of them ("number of ED trials? are they all in Jordan?")."""
-    clause = _LATER_YES_NO.search(lowered)
+    clause = _LATERYES_NO.search(lowered)
     if clause is not None:
         asked = [_field_of(text, mention)[0] for mention in found if mention.start >= clause.start()]
         earlier = {_field_of(text, mention)[0] for mention in found if mention.end <= clause.start()}
         if len(set(asked)) == 1 and earlier and asked[0] not in earlier:
             return next((c for c in conditions if c.field == asked[0] and not c.negated), None)
     noun = re.search(rf"\b{_STUDY_NOUN}\b", lowered)
-    if not _YES_NO.match(lowered) or noun is None:
+    if not YES_NO.match(lowered) or noun is None:
         return None
     after = {_field_of(text, mention)[0] for mention in found if mention.start >= noun.end() and not mention.negated}
     before = {_field_of(text, mention)[0] for mention in found if mention.end <= noun.start()}
@@ -741,7 +741,7 @@ def _follow_up(lowered: str, state: TableState, conditions: list[Condition], stu
     """A question read against the previous table query."""
     if not (intent or conditions or study_tables or values_field):
         return None
-    if _YES_NO_ABOUT_THEM.match(lowered) and conditions:
+    if YES_NO_ABOUT_THEM.match(lowered) and conditions:
         # "are those autologous?", "were those allo or xeno, and in which animal?": the previous rows counted by the
         # column of the value asked about (its rows show the rest).
         asked = conditions[-1]
