@@ -287,3 +287,15 @@ def test_figures_the_review_gives_are_answered(assistant, question):
 ])
 def test_comparatives_and_adverbs_of_everyday_adjectives_are_wording(assessor, word, text, wording):
     assert assessor._manner_word(word, text) is wording
+
+
+def test_an_everyday_phrase_is_read_in_the_reviews_words(assistant):
+    # "thrown away" is the review's "removed"; "testicle operation" and "chance" its surgery and probability.
+    assert assistant.ask("which layer of the lipoaspirate is thrown away?").covered
+    answer = assistant.ask("The doctor told my son that the testicle operation plus the ICSI has low chance for men like "
+                           "him (no sperm because testis not making). How low is it really, in number?")
+    assert answer.covered and "13.4%" in " ".join(q.text for b in answer.blocks for q in getattr(b, "quotes", ()))
+
+
+def test_a_numbered_list_gives_no_ratio(assistant):
+    assert not assistant.ask("how many million MSCs per testicle should be injected in a human patient").covered

@@ -666,3 +666,10 @@ def test_lay_words_name_table_values():
 def test_a_value_of_the_column_asked_of_each_row_is_singled_out_not_filtered(tables):
     query, result = ask(tables, "egypt bm-msc azoospermia trials — any completed? status of each?")
     assert query.values_field == "stage" and query.focus == ("Completed",) and result.count == 4
+
+
+def test_whether_something_was_done_is_asked_after_the_topic_too():
+    from reviewqa.tablequery import parse_table_question
+
+    query = parse_table_question("twisted testicle models — were MSCs tested in those? which cells")
+    assert query is not None and query.tables == (3,) and query.conditions[0].values == ("Torsion",)

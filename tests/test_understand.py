@@ -290,3 +290,14 @@ def test_which_harvesting_method_is_preferred_asks_a_judgement_not_a_procedure(r
 def test_asking_for_a_short_answer_is_no_request_for_a_summary(references):
     assert read("in short, why do people like MSCs over other stem cells for therapy?", (), references).intent == "fact"
     assert read("in short, what did the review conclude?", (), references).intent == "summary"
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("lipo aspirate separates in how many layers, which one do u keep", 2),  # a second question after a comma
+    ("For men with NOA, what is the only option?", 0),  # what comes before the comma asks nothing
+    ("menstrual blood stem cells into egg-like cells, how did they induce it?", 0),
+])
+def test_a_second_question_after_a_comma_is_a_part(question, parts):
+    from reviewqa.understand import question_parts
+
+    assert len(question_parts(question)) == parts

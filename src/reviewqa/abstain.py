@@ -42,7 +42,7 @@ from .records import CITATION_RE
 from .retrieve import Hit
 from .tablequery import STUDY_NOUN as _STUDY_NOUN, mentions
 from .understand import METHODS_SECTIONS, Query
-from .vocabulary import QUESTION_WORDS, aliases, english_zipf, expand_query, one_letter_off
+from .vocabulary import QUESTION_WORDS, aliases, english_zipf, expand_query, in_review_terms, one_letter_off
 
 # Questions about MSC treatment of people: its outcomes are what the review says no study has reported.
 _HUMAN_STUDY = re.compile(r"\b(?:trials?|clinical|patients?|humans?|men|women|people|couples?|children|kids|babies|offspring)\b")
@@ -230,8 +230,8 @@ def gives_figure_for(question: str, text: str) -> bool:
         if not things:
             return has_figure(text)
     opening = text.split("(1)")[0] if "(1)" in text else ""
-    if opening and (things - FIELD_SUBJECT_WORDS - _ASKING_STEMS) & set(lexical.tokenize(opening)):
-        return True  # "Several possible mechanisms … (1) … (9)": a list of those things counts them
+    if opening and not ratio and (things - FIELD_SUBJECT_WORDS - _ASKING_STEMS) & set(lexical.tokenize(opening)):
+        return True  # "Several possible mechanisms … (1) … (9)": a list of those things counts them (a list is no ratio)
     return _number_beside(text, things, before=ratio)
 
 
@@ -300,7 +300,7 @@ _ASKING_STEMS = frozenset(stem for word in QUESTION_WORDS for stem in _stems(wor
 def salient_words(text: str) -> list[str]:
     """The words of a question that say what it is about, lower-cased, in order, without repeats."""
     found = []
-    for word in _WORD.findall(text):
+    for word in _WORD.findall(in_review_terms(text)):
         # A hyphenated word counts by its parts ("Ghasemzadeh-Hasankolaei", "oocyte-like", "BM-MSCs").
         for part in word.lower().replace("’", "'").removesuffix("'s").split("-"):
             if len(part) < 3 or part in QUESTION_WORDS or part in lexical.STOPWORDS or not _stems(part):

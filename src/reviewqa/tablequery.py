@@ -175,8 +175,10 @@ _ROWS = re.compile(rf"\b(?:which|what|any|(?:is|are|was|were) there (?:an?|any)?
 # "…status of each?": the column's value of every row is asked.
 _OF_EACH = re.compile(r"\b(?:of|for) (?:each|every|all)(?: one| of them)?\b")
 # "Has anyone turned sheep MSCs into germ cells in vitro?", "was a magnetic field ever used?": whether such rows exist.
-_WHETHER_DONE = re.compile(r"^(?:has|have|did) (?:anyone|anybody|any)\b|^(?:is|are|was|were) (?:(?:an?|any) )?(?:\S+\s+){0,6}?(?:ever\s+)?"
-                           r"(?:used|tried|tested|applied|given)\b")
+# "was busulfan used…?", "torsion models — were MSCs tested in those?": whether something was done, asked first or
+# after the topic.
+_WHETHER_DONE = re.compile(r"(?:^|[-–—:]\s*)(?:(?:has|have|did) (?:anyone|anybody|any)\b|(?:is|are|was|were) (?:(?:an?|any) )?"
+                           r"(?:\S+\s+){0,6}?(?:ever\s+)?(?:used|tried|tested|applied|given)\b)")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|ones|of which|what about|how about|same)\b|^(?:and|but|only|now|or|any)\b")
 # A yes/no question about the previous rows ("are those autologous?", "is it auto or allo?").
 YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they|it)\b")
@@ -642,7 +644,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     elif not values_field:
         order = ""
     intent = _intent(lowered, values_field)
-    if intent is None and _WHETHER_DONE.match(lowered) and (
+    if intent is None and _WHETHER_DONE.search(lowered) and (
             study_tables or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or any(c.field in _TABLE_SPECIFIC_FIELDS for c in conditions)):
         intent = "rows"  # (not "have any babies been born after MSC treatment in men?", which no table records)
     # "Table 3", "the clinical trials table", "in the animal table": a table named by number or by its study type.

@@ -318,17 +318,27 @@ _HOW_WITHIN = re.compile(r"\b(?:how|why)\b(?! (?:many|much|long|often|old|soon)\
 # Where a compound question joins its parts: "… and how often…", "…? list the…".
 _PART_JOIN = re.compile(r"\?\s+(?=\w)|\s+and\s+(?=(?:how|what|which|where|why|when|who|whom|is|are|was|were|does|do|did|can)\b)",
                         re.IGNORECASE)
+# "…how many layers, which one do u keep": a second question after a comma (not "…, which used…"), when what comes
+# before the comma asks one too (not "For men with NOA, what is…").
+_COMMA_QUESTION = re.compile(r",\s+(?=(?:which|what|how|why|where|when|who)\s+(?:one|ones|of|do|does|did|is|are|can|should)\b)",
+                             re.IGNORECASE)
+_ASKS = re.compile(r"\b(?:how|what|which|why|where|when|who)\b", re.IGNORECASE)
 _PART_MIN_WORDS = 2
 
 
 def question_parts(text: str) -> tuple[str, ...]:
     """The parts of a compound question, when it has more than one. A later part leaning on the first ("define MSCs
     and what tissues they can turn into") is read with it."""
-    parts = [part.strip(" ?.") for part in _PART_JOIN.split(text)]
+    parts = [part.strip(" ?.") for joined in _PART_JOIN.split(text) for part in _comma_questions(joined)]
     parts = [part for part in parts if len(part.split()) >= _PART_MIN_WORDS]
     if len(parts) < 2:
         return ()
     return (parts[0], *(f"{part} ({parts[0]})" if _ANAPHOR.search(part) else part for part in parts[1:]))
+
+
+def _comma_questions(text: str) -> list[str]:
+    comma = _COMMA_QUESTION.search(text)
+    return [text[: comma.start()], text[comma.end():]] if comma and _ASKS.search(text[: comma.start()]) else [text]
 
 
 def trial_codes(text: str) -> tuple[str, ...]:

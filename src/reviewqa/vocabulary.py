@@ -148,6 +148,21 @@ SYNONYMS: dict[str, str] = {
     "split": "separated",
     "suction": "negative pressure aspirator liposuction",
     "stronger": "higher",
+    # A patient's words for the review's.
+    "testicle": "testis testicular",
+    "testicles": "testes testicular",
+    "operation": "surgery surgical",
+    "chance": "probability success",
+    "chances": "probability success",
+    "twisted testicle": "testicular torsion",
+    "twisted testis": "testicular torsion",
+    "twisted": "torsion",
+    "keep": "remaining",
+    "kept": "remaining",
+    "throw away": "removed",
+    "thrown away": "removed",
+    "discard": "removed",
+    "discarded": "removed",
     # How hard or harmful getting the cells is, as a donor would say it: the review's "most traumatic way", "easier
     # and safer to obtain".
     "harder": "easier traumatic difficulties",
@@ -260,6 +275,18 @@ def expand_query(question: str, abbreviations: dict[str, str]) -> str:
         if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
             extra.append(expansion)
     return " ".join([question, *extra])
+
+
+@lru_cache(maxsize=1)
+def _phrase_synonyms() -> re.Pattern:
+    phrases = sorted((phrase for phrase in SYNONYMS if " " in phrase), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, phrases)) + r")(?![\w-])", re.IGNORECASE)
+
+
+def in_review_terms(text: str) -> str:
+    """The text with the everyday phrases the review says otherwise put in its words ("thrown away" → "removed"):
+    the words of such a phrase, each alone, are no topic of their own."""
+    return _phrase_synonyms().sub(lambda match: SYNONYMS[match.group(0).lower()], text)
 
 
 def aliases(abbreviations: dict[str, str]) -> dict[str, frozenset[str]]:
