@@ -299,3 +299,8 @@ def test_an_everyday_phrase_is_read_in_the_reviews_words(assistant):
 
 def test_a_numbered_list_gives_no_ratio(assistant):
     assert not assistant.ask("how many million MSCs per testicle should be injected in a human patient").covered
+
+
+def test_another_treatment_bringing_sperm_back_is_not_assessed(assistant):
+    answer = assistant.ask("does varicocele surgery bring sperm back in NOA men? what percent")
+    assert not answer.covered and to_markdown(answer).startswith("The review does not assess whether varicocele surgery works")

@@ -614,3 +614,14 @@ def test_a_yes_no_question_the_rows_answer_is_answered_yes_or_no_first(assistant
 def test_the_number_of_a_columns_values_is_counted(assistant):
     text = to_markdown(assistant.ask("number of species in the in vitro male germ cell table"))
     assert "6 species: Human (15)" in text.splitlines()[0]
+
+
+def test_works_of_one_author_come_in_the_order_the_question_describes_them(assistant):
+    cards = [b for b in assistant.ask("the Tamadon paper with BM-MSCs in busulfan hamsters, which ref number and journal?").blocks
+             if isinstance(b, ReferenceCard)]
+    assert cards[0].reference.number == 129
+
+
+def test_a_declined_term_is_named_as_typed(assistant):
+    assert to_markdown(assistant.ask("is PRP injected into the testis any good for azoospermia")).startswith(
+        "The review does not discuss PRP.")

@@ -84,8 +84,9 @@ _EFFECT_ASKED = re.compile(r"\b(?:did|does|do|has|have|was|were|is)\b[^?.]*\b(?:
 # Asking whether another treatment works in people ("does testosterone replacement therapy improve sperm production in
 # NOA men?", "does varicocele repair bring back sperm?"): the review assesses MSCs and their exosomes only.
 _OTHER_TREATMENT_EFFECT = re.compile(
-    r"^(?:so |and |but )?(?:does|do|did|can|could|will|would|is|are)\s+(?P<treatment>.+?)\s+(?:improve|help|work|restore|bring back"
-    r"|increase|cure|boost|raise|fix|reverse|induce)\w*\b.*\b(?:sperm\w*|fertility|pregnan\w*|azoospermi\w*|infertil\w*)")
+    r"^(?:so |and |but )?(?:does|do|did|can|could|will|would|is|are)\s+(?P<treatment>.+?)\s+(?:(?:improve|help|work|restore|bring back"
+    r"|increase|cure|boost|raise|fix|reverse|induce)\w*\b.*\b(?:sperm\w*|fertility|pregnan\w*|azoospermi\w*|infertil\w*)"
+    r"|bring\w*\s+(?:the\s+)?(?:sperm\w*|fertility)\s+back)")
 _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?|cells?|msc-\w+|cell-based|cell therapy)\b")
 # A number that names something rather than counting it.
 _NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")

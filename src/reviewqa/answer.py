@@ -708,6 +708,8 @@ def _card(number: int, query: Query, evidence: Evidence, settings: AnswerSetting
 
 def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbers: Sequence[int] | None = None) -> list[Block]:
     cards = [card for number in (numbers or query.reading.references) if (card := _card(number, query, evidence, settings))]
+    if numbers is None and len(cards) > 1:
+        cards = _described_first(query, cards, evidence)
     if cards and asks_quantity(query.reading.text):
         # "What fraction of Friedenstein's aspirate was MSCs?": a figure asked of a work is answered by the sentence
         # giving it (the work is among the answer's citations); its other citing sentences would pad the answer.
@@ -719,6 +721,22 @@ def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbe
         without = ", ".join(f"[{card.reference.number}]" for card in cards if card.reference.doi is None)
         return [Notice(f"The review's entry {without} gives no DOI.", kind="info"), *cards]
     return list(cards)
+
+
+def _described_first(query: Query, cards: Sequence[ReferenceCard], evidence: Evidence) -> list[ReferenceCard]:
+    """Works of one author, the one the question describes first ("the Tamadon paper with BM-MSCs in busulfan hamsters":
+    the work whose entry, citing sentences and rows say so); a work described by none of its words is left out when
+    another is."""
+    described = set(lexical.tokenize(expand_query(query.reading.text, evidence.abbreviations)))
+
+    def told(card: ReferenceCard) -> float:
+        text = " ".join([card.reference.entry, *(quote.text for quote in card.citing),
+                         *(" ".join(map(str, row)) for result in card.rows for row in result.rows)])
+        # (The author's name, said of every card, tells none apart.)
+        return evidence.overlap(described - set(lexical.tokenize(card.reference.first_author)), set(lexical.tokenize(text)))
+
+    ranked = sorted(cards, key=told, reverse=True)
+    return [card for card in ranked if told(card) > 0] if told(ranked[0]) > 0 else ranked
 
 
 # A figure a question quotes ("13.4%", "1:30", "7.6"): not a reference number or a year on its own.
@@ -1171,7 +1189,7 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         # question of them that nothing in the review comes close to is off its subject, which its title says.
         terms = [w for w in words if english_zipf(w) < settings.everyday_zipf]
         if terms or (coverage.reason == "vocabulary" and coverage.best >= settings.min_evidence):
-            text = f"The review does not discuss {_joined(terms or words, 'or')}."
+            text = f"The review does not discuss {_joined([_as_typed(w, reading.question) for w in terms or words], 'or')}."
         elif coverage.best < settings.min_evidence:
             text = f"The review does not cover this: it is about {_subject_of(evidence)}."
         else:  # its passages do not cover what is asked, and no word of it is a topic to name ("…come back…")
@@ -1192,6 +1210,12 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         # table row (a study's design, where its results were asked).
         blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
     return blocks
+
+
+def _as_typed(word: str, question: str) -> str:
+    """A word as the question has it ("Klinefelter", "PRP"), not lower-cased."""
+    typed = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.IGNORECASE)
+    return typed.group(0) if typed else word
 
 
 def _subject_of(evidence: Evidence) -> str:
