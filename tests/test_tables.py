@@ -673,3 +673,15 @@ def test_whether_something_was_done_is_asked_after_the_topic_too():
 
     query = parse_table_question("twisted testicle models — were MSCs tested in those? which cells")
     assert query is not None and query.tables == (3,) and query.conditions[0].values == ("Torsion",)
+
+
+@pytest.mark.parametrize("question, values, negated", [
+    ("which chemo drugs besides busulfan were used to make the animal models?",
+     [("Busulfan", "Cisplatin", "Doxorubicin"), ("Busulfan",)], [False, True]),  # a kind of value, less one of them
+    ("is busulfan one of the drugs used in the animal studies?", [("Busulfan",)], [False]),  # a value with its kind
+])
+def test_a_word_for_a_kind_of_value_names_its_values(question, values, negated):
+    from reviewqa.tablequery import parse_table_question
+
+    conditions = parse_table_question(question).conditions
+    assert [c.values for c in conditions] == values and [c.negated for c in conditions] == negated

@@ -412,6 +412,9 @@ def _conditions(text: str, found: Sequence[Mention], compare: bool) -> _Reading:
         by_field.setdefault((name, mention.negated), []).append(mention)
     conditions, compared, listed = [], None, ()
     for (name, negated), group in by_field.items():
+        # A value named with a word for its kind ("is busulfan one of the drugs…?") is that value, not the kind.
+        group = [mention for mention in group
+                 if not any(set(other.labels) < set(mention.labels) for other in group)]
         labels = tuple(dict.fromkeys(label for mention in group for label in mention.labels))
         if not negated and len(labels) > 1 and compared is None and _versus(text, group, compare):
             compared = (name, labels)
