@@ -304,3 +304,15 @@ def test_a_numbered_list_gives_no_ratio(assistant):
 def test_another_treatment_bringing_sperm_back_is_not_assessed(assistant):
     answer = assistant.ask("does varicocele surgery bring sperm back in NOA men? what percent")
     assert not answer.covered and to_markdown(answer).startswith("The review does not assess whether varicocele surgery works")
+
+
+@pytest.mark.parametrize("question", [
+    "journalist here - what share of couples' infertility is down to the man alone, per the paper?",  # who asks
+    "bio undergrad q: what exactly are MSC exosomes supposed to do? like what's their job",
+    "can u define MSC for me, the basic properties, like for an exam flashcard",  # what for
+    "whats the gist of this review? writing a short piece on stem cells for male infertility",
+    "azoospermic guy just came in for workup - which bloods does this review say we should run on every azoospermia pt?",
+    "overweight male, low T but high E2 on his panel - how does the review explain that?",
+])
+def test_who_asks_and_what_for_is_not_what_is_asked(assistant, question):
+    assert assistant.ask(question).covered

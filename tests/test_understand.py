@@ -301,3 +301,9 @@ def test_a_second_question_after_a_comma_is_a_part(question, parts):
     from reviewqa.understand import question_parts
 
     assert len(question_parts(question)) == parts
+
+
+def test_who_asks_and_what_for_is_left_out_of_the_reading():
+    reading = read("need two numbers for my intro: what share of infertility is down to the man alone?", [], {})
+    assert reading.text == "what share of infertility is down to the man alone?"
+    assert read("whats the gist of this review? writing a short piece on stem cells for male infertility", [], {}).intent == "summary"

@@ -46,6 +46,7 @@ _TAKES_UP = re.compile(rf"{_LEANS_ON_PREVIOUS.pattern}|^(?:Among|Of) (?:them|the
 # A clause of a numbered list cut at its semicolons ("(2) MSCs can reduce…;"): the list is quoted as a whole.
 _LIST_ITEM = re.compile(r"^(?:and |or )?\(\d{1,2}\)")
 _LIST_OPENER = re.compile(r"\(1\)")
+_CONCEDES = re.compile(r"^(?:Despite|Although|Though|While)\b[^,]*,")
 _GOES_ON = re.compile(r"^(?:As well|On the other hand|Moreover|Furthermore|In addition|Additionally|Also|Besides)\b")
 _LISTS = re.compile(rf"{_LIST_ITEM.pattern}|{_LIST_OPENER.pattern}")  # an item of a numbered list, or its opening
 # The review's own statements of what is missing or uncertain, and of advantages and risks.
@@ -941,7 +942,8 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         # "what did the animal studies find?": a numbered list (of mechanisms, say), quoted whole, would be all of
         # the answer; what the studies found is told by the sentences summing them up.
         told = _strand_sentences(query, evidence, sections, settings, strand=pattern)
-        pool = [item for item in told if not (findings_asked and _LISTS.search(item.sentence.text))]
+        # (A numbered list, quoted whole, is no one line of a whole review's summing up, nor what studies found.)
+        pool = [item for item in told if not ((findings_asked or len(strands) > 1) and _LISTS.search(item.sentence.text))]
         # What its studies found, when the review says so: not how they went about it ("…have been evaluated…").
         pool = [item for item in pool if _tells_findings(item.sentence.text)] or pool
         # That none has been published is what the human studies found, before what they might show.
@@ -975,7 +977,9 @@ def _summary(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
 def _title_themes(query: Query, evidence: Evidence, quotes: Sequence[Quote], settings: AnswerSettings) -> list[Quote]:
     """The review's gist covers what its title names ("…cells and their exosomes…"): a theme of the title that no
     quote names is told by the abstract's best sentence naming it, labelled with it."""
-    said = {stem for quote in quotes for stem in lexical.tokenize(spelled_out(quote.text, evidence.abbreviations))}
+    # (What a concessive clause mentions, "Despite numerous advances … with MSCs or their exosomes, …", is background.)
+    said = {stem for quote in quotes
+            for stem in lexical.tokenize(spelled_out(_CONCEDES.sub("", quote.text), evidence.abbreviations))}
     subject = evidence.index.documents[0].title.split(":")[0]  # the title before its genre ("…: a systemic review")
     themes = {stem: word for word in re.findall(r"[\w-]+", subject) for stem in lexical.tokenize(word) if stem not in said}
     told = []

@@ -117,7 +117,8 @@ STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
      ("In vitro studies on MSC and spermatogenesis",)),
     ("Animal models", re.compile(r"\bin[ -]vivo\b|\banimals?\b|\bpre-?clinical\b|\brodents?\b|\bmice\b|\brats?\b|\bmouse\b"),
      ("MSC therapy in animal model of azoospermia",)),
-    ("Human studies", re.compile(r"\bhumans?\b|\bclinical(?:ly)?\b|\btrials?\b|\bpatients?\b|\bmen\b|\bpeople\b"),
+    ("Human studies", re.compile(r"\bhumans?\b|\bclinical(?:ly)?\b|\btrials?\b|\bpatients?\b|\bmen\b"
+                                 r"|\bpeople\b(?!\s+(?:have|had|who|use|used|say|said|do|did|tried)\b)"),  # (not "what people have used")
      ("MSC therapy of azoospermia patients",)),
 )
 
@@ -177,6 +178,14 @@ _CITED_FOLLOWED = 2
 # "In short, why do people like MSCs?": how to answer, not a request for a summary; the question follows it.
 _ASKS_BRIEFLY = re.compile(r"^(?:in short|in brief|briefly|quickly|in a nutshell|tl;?dr|simply put|in simple terms)[,:]?\s+"
                            r"(?=(?:what|why|how|which|who|when|where|is|are|do|does|did|can|could)\b)", re.IGNORECASE)
+# Who asks and what for ("journalist here -", "bio undergrad q:", "for my flow cytometry slide", "like for an exam
+# flashcard", "…? writing a short piece on…"): not what the question is about.
+_PURPOSES = (r"(?:slides?|class|exams?|essays?|flashcards?|presentations?|talks?|piece|articles?|reports?|intro|blog|thesis"
+             r"|assignments?|homework|lectures?|notes|posters?|seminars?|journal club)")
+_ASKER = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:here|q|question|numbers|figures|stats)\s*[-–—:,]\s*"
+    rf"|\s*\b(?:(?:like|just|quick(?:ly)?)\s+)?for\s+(?:my|our|an?|the)\s+(?:[\w-]+\s+){{0,3}}?{_PURPOSES}(?:\s+{_PURPOSES})*\b"
+    r"|(?<=[?.!])\s*(?:i'?m\s+|i am\s+)?(?:writing|doing|preparing|making|working on)\b.*$", re.IGNORECASE)
 _ONE_WORK = re.compile(r"\b(?:that|this) (?:study|paper|work|article|report|one)\b|\b(?:who|when) (?:did|ran|wrote|published) (?:it|that)\b",
                        re.IGNORECASE)
 # A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
@@ -474,6 +483,7 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     typed = normalise_spelling(question)
     question = corrected(typed, known if known is not None else field_words() | cited_words(references))
     question = _ASKS_BRIEFLY.sub("", question)
+    question = _ASKER.sub("", _ASKER.sub("", question)).strip() or question  # ("need two numbers for my intro: …")
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None

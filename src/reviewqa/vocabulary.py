@@ -27,7 +27,7 @@ sort sorts way ways role roles thing things stuff example examples instance deta
 questions answer answers please thanks thank hi hello hey can could would should might must may really actually exactly
 simply simple briefly brief short quick quickly lol eli5 okay ok yes yeah like just kinda sorta basically generally
 overall study studies paper papers review reviews reviewed article articles author authors evidence evidences data
-experiment experiments experimental enumerate twice
+experiment experiments experimental enumerate twice every everyone everybody altogether entirely completely totally
 result results report reports reported reporting say says said state states stated claim claims mention mentions
 mentioned discuss discusses discussed cover covers covered talk talks know known look looks use used uses using usage
 help helps helped work works worked working happen happens happened get gets got make makes made take takes took
@@ -157,6 +157,18 @@ SYNONYMS: dict[str, str] = {
     "twisted testicle": "testicular torsion",
     "twisted testis": "testicular torsion",
     "twisted": "torsion",
+    "guy": "men patient",
+    "guys": "men patients",
+    "overweight": "obese obesity",
+    "contraception": "unprotected",
+    "attributable": "related",
+    "down to": "related due to",
+    "alone": "solely",
+    "breaking down": "digestion enzymatic",
+    "break down": "digestion enzymatic",
+    "skip": "without non-enzymatic",
+    "panel": "levels",
+    "run": "measured",
     "keep": "remaining",
     "kept": "remaining",
     "throw away": "removed",
