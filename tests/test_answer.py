@@ -625,3 +625,30 @@ def test_works_of_one_author_come_in_the_order_the_question_describes_them(assis
 def test_a_declined_term_is_named_as_typed(assistant):
     assert to_markdown(assistant.ask("is PRP injected into the testis any good for azoospermia")).startswith(
         "The review does not discuss PRP.")
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("How many kinds of induction method did they group the in vitro male germ cell protocols into?",
+     "The review lists 7 induction methods."),  # Table 1 is all male: "male" narrows nothing
+    ("how many diff kinds of induction methods for making male germ cells from MSCs do they list?",
+     "The review lists 7 induction methods."),  # chat shorthand
+    ("How many different methods were used to create the azoospermia in the animal models (busulfan etc)?",
+     "Table 3 — in vivo models: 18 rows citing 29 references; 5 models"),  # not the in vitro list
+    ("please how much different species were receiving the cells in table 3 (the in vivo one)? only the number and names",
+     "Table 3 — in vivo models: 18 rows citing 29 references; 4 recipient species"),  # things counted, asked as an amount
+])
+def test_counts_are_of_the_things_asked(assistant, question, lead):
+    assert to_markdown(assistant.ask(question)).startswith(lead)
+
+
+@pytest.mark.parametrize("question", [
+    "they mention a 'niche' — what does that mean here?",  # a term quoted, then asked about
+    "what does niche mean here?",
+])
+def test_a_word_introduced_in_brackets_is_defined_where_it_is_introduced(assistant, question):
+    assert _prose_quotes(assistant.ask(question))[0].startswith("The MSCs promote growth of hematopoietic progenitors")
+
+
+def test_a_definition_asked_in_one_line_for_a_first_year_is_a_definition(assistant):
+    text = " ".join(_prose_quotes(assistant.ask("define non-obstructive azoospermia in one line please, for a first year")))
+    assert "spermatogenic deficiency" in text

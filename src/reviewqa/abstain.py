@@ -473,7 +473,7 @@ class Assessor:
             # A table question is answered (or found empty) by the table — unless it asks a measured quantity the tables
             # do not record ("what busulfan dose…": Table 3 names the drug, never its dose), or a share of anything but
             # its rows ("what percent of rats became fertile?", not "what percent of the trials are in China?").
-            spelled = _percent_spelled(lowered)
+            spelled = _percent_spelled(reading.text.lower())  # as read: "how much different species" counts them
             share_of = _SHARE_OF.search(spelled)
             measured = _MEASURE.search(spelled) or _HOW_MUCH.search(spelled) or (
                 share_of and not re.match(rf"\s*(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b", spelled[share_of.end():]))

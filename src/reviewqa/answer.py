@@ -573,12 +573,21 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
 def _listed_in_text(query: Query, table: TableResult, evidence: Evidence, settings: AnswerSettings) -> bool:
     """Whether a count of the distinct values of a column is asked of things that a numbered list of the text counts,
     named otherwise than the column ("induction methods", where "inducers" are the column's values)."""
-    if table.query is None or table.query.intent != "values" or table.query.focus or table.query.conditions:
+    if table.query is None or table.query.intent != "values" or table.query.focus:
+        return False
+    # Conditions every row meets ("the in vitro male germ cell protocols" of Table 1, all male) narrow nothing.
+    if table.query.conditions and table.count < sum(len(t.rows) for t in evidence.tables if t.number in table.tables):
         return False
     column = set(lexical.tokenize(table.query.values_field or ""))
-    if not set(lexical.tokenize(counted_things(query.reading.text))) - column:
+    things = set(lexical.tokenize(counted_things(query.reading.text)))
+    if not things - column:
         return False
-    return any(gives_figure_for(query.reading.text, item.sentence.text) for item in counting_lists(query, evidence, settings))
+    # The list is of what the question is about: its opening shares the question's other words, if it has any ("how
+    # many methods … in the animal models" is not counted by the list of in vitro induction methods).
+    about = set(lexical.tokenize(" ".join(salient_words(query.reading.text)))) - things - _GENERAL
+    return any(gives_figure_for(query.reading.text, item.sentence.text)
+               and (not about or about & set(lexical.tokenize(item.sentence.text.split("(1)")[0])))
+               for item in counting_lists(query, evidence, settings))
 
 
 def _list_count(query: Query, chosen: Sequence[Sentence]) -> list[Block]:

@@ -278,7 +278,8 @@ class Evidence:
 
             # An abbreviation is defined where it is introduced: "testicular sperm extraction (TESE)".
             parts = [part for part in re.split(r"[\s/-]+", term) if part]
-            introduced = [f"({part})" for part in parts] if all(part.rstrip("s").isupper() for part in parts) else []
+            # … and so is a word of its own: "the specific microenvironment (niche)".
+            introduced = [f"({part})" for part in parts] if all(part.rstrip("s").isupper() for part in parts) or len(parts) == 1 else []
 
             def defines(sentence: Sentence) -> bool:
                 if introduced and all(marker in sentence.text for marker in introduced):

@@ -186,6 +186,10 @@ _ASKER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,3}?(?:here|q|question|numbers|figures|stats)\s*[-–—:,]\s*"
     rf"|\s*\b(?:(?:like|just|quick(?:ly)?)\s+)?for\s+(?:my|our|an?|the)\s+(?:[\w-]+\s+){{0,3}}?{_PURPOSES}(?:\s+{_PURPOSES})*\b"
     r"|(?<=[?.!])\s*(?:i'?m\s+|i am\s+)?(?:writing|doing|preparing|making|working on)\b.*$", re.IGNORECASE)
+# Chat shorthand: "how many diff kinds…" (different), "what's the diff between…" (difference).
+_DIFF = re.compile(r"\bdiff\b(\s+(?:between|in|of)\b)?", re.IGNORECASE)
+# "how much different species…", "how much cells…": things counted, asked as an amount.
+_HOW_MUCH_OF_THINGS = re.compile(r"\bhow much\s+(?=(?:different\s+)?(?!(?:does|is|was|has)\b)[a-z]+[^s\W]s\b)", re.IGNORECASE)
 _ONE_WORK = re.compile(r"\b(?:that|this) (?:study|paper|work|article|report|one)\b|\b(?:who|when) (?:did|ran|wrote|published) (?:it|that)\b",
                        re.IGNORECASE)
 # A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
@@ -281,9 +285,13 @@ _DEFINITION = re.compile(
     r"^(?:(?:so|ok|okay|and|but|sorry|hi|hey|quick question)[,:]?\s+|[^,?]{1,60},\s+)?(?:"  # or "im a student, what is…"
     r"(?:what|wat|wht)(?:'s|s| is| are| r| exactly is| exactly are)\s+(?:an?\s+|the\s+)?(?P<what>[^?]+?)"
     r"|(?:define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+)?(?P<define>[^?]+?)(?:\s+(?:is|are|means?))?"
-    r"|(?:what|wat|wht) (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for))"
-    r"(?:,?\s+(?:exactly|again|actually|anyway|simply|please|pls|(?:for|to) (?:me|us|a (?:student|layman|patient))"
-    r"|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)))*"
+    r"|(?:what|wat|wht) (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for)"
+    # "they mention a 'niche' — what does that mean here?": a term quoted, then asked about.
+    r"|[^'\"‘“?]*['\"‘“](?P<quoted>[^'\"’”?]{2,40})['\"’”][^?]*?\bwhat (?:does|do) (?:that|it|this)(?: (?:word|term))? mean)"
+    r"(?:,?\s+(?:exactly|again|actually|anyway|simply|briefly|please|pls|(?:for|to) (?:me|us|a (?:student|layman|patient))"
+    r"|for an? (?:first|second|third|1st|2nd|3rd)[- ]year(?: (?:med )?students?)?|for (?:a )?(?:beginners?|non-?scientists?)"
+    r"|in (?:one|a|1|two|2|a few|a couple of) (?:lines?|sentences?|words?)"
+    r"|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)|here|in (?:this|the) (?:review|paper|article)))*"
     r"\s*[?.!]*\s*$", re.IGNORECASE)
 _DEFINED_TERM_WORDS = 3
 # Words that only colour the question ("what does NOA actually mean?").
@@ -484,6 +492,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     question = corrected(typed, known if known is not None else field_words() | cited_words(references))
     question = _ASKS_BRIEFLY.sub("", question)
     question = _ASKER.sub("", _ASKER.sub("", question)).strip() or question  # ("need two numbers for my intro: …")
+    question = _DIFF.sub(lambda match: "difference" + match.group(1) if match.group(1) else "different", question)
+    question = _HOW_MUCH_OF_THINGS.sub("how many ", question)
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
