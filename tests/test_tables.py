@@ -685,3 +685,18 @@ def test_a_word_for_a_kind_of_value_names_its_values(question, values, negated):
 
     conditions = parse_table_question(question).conditions
     assert [c.values for c in conditions] == values and [c.negated for c in conditions] == negated
+
+
+def test_a_value_both_set_aside_and_asked_for_by_name_is_asked_for():
+    from reviewqa.tablequery import parse_table_question
+
+    query = parse_table_question("the abstract says no NOA trial has been finished but table 4 has an azoospermia one "
+                                 "marked completed?? which is it")
+    assert all(not c.negated for c in query.conditions)
+
+
+def test_the_review_itself_is_no_study_of_the_tables():
+    from reviewqa.tablequery import parse_table_question
+
+    assert parse_table_question("pt with NOA asks what his options are if he can't have his own biological kids, "
+                                "what does the paper say?") is None

@@ -250,6 +250,8 @@ _OTHER_THAN_BEFORE = re.compile(r"\b(?:other|others|besides (?:that|this|those|t
 # Asking what studies found, which the tables do not record.
 _FINDINGS_ASKED = re.compile(r"\b(?:show|showed|shown|find|found|findings?|conclude\w*|demonstrat\w*|suggest\w*|results?|overall"
                              r"|summar\w*|overview|evidence)\b")
+# The review itself ("what does the paper say?", "according to this review"): no study of the tables.
+_THE_REVIEW = re.compile(r"\b(?:the|this) (?:paper|review|article)\b")
 _MOST = re.compile(r"\b(?:most|commonest|largest number|highest number|majority|top)\b")
 # "the oldest trial", "the most recent trials": rows ordered by date.
 _EARLIEST = re.compile(r"\b(?:oldest|earliest|first registered)\b")
@@ -423,6 +425,15 @@ def _conditions(text: str, found: Sequence[Mention], compare: bool) -> _Reading:
             continue
         match_all = not negated and name in MULTI_VALUED and len(group) > 1 and _joined_by_and(text, group)
         conditions.append(Condition(name, labels, match_all, negated=negated))
+    # A value both set aside and asked for by name ("no NOA trial has finished, but table 4 has an azoospermia one…") is
+    # asked for; not one asked for with its kind ("besides busulfan, which chemo drugs…").
+    asked = {(c.field, c.values[0]) for c in conditions if not c.negated and len(c.values) == 1}
+    kept = []
+    for condition in conditions:
+        values = tuple(v for v in condition.values if not condition.negated or (condition.field, v) not in asked)
+        if values or not condition.values:
+            kept.append(replace(condition, values=values))
+    conditions = kept
     phase = _PHASE.search(text.lower())
     if phase:
         phases = tuple(dict.fromkeys(_ROMAN.get(p, p) for p in (phase["a"], phase["b"]) if p))
@@ -646,7 +657,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         values_field = None  # the rows themselves, ordered by date
     elif not values_field:
         order = ""
-    intent = _intent(lowered, values_field)
+    intent = _intent(_THE_REVIEW.sub(" ", lowered), values_field)
     if intent is None and _WHETHER_DONE.search(lowered) and (
             study_tables or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or any(c.field in _TABLE_SPECIFIC_FIELDS for c in conditions)):
         intent = "rows"  # (not "have any babies been born after MSC treatment in men?", which no table records)
