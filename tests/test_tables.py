@@ -700,3 +700,10 @@ def test_the_review_itself_is_no_study_of_the_tables():
 
     assert parse_table_question("pt with NOA asks what his options are if he can't have his own biological kids, "
                                 "what does the paper say?") is None
+
+
+def test_uterine_problems_are_the_trials_of_the_uterus():
+    from reviewqa.tablequery import parse_table_question
+
+    query = parse_table_question("which trials in table 4 are about uterine problems like scars, injury, adhesions?")
+    assert set(query.conditions[0].values) >= {"Uterine scar", "Uterus injury", "Intrauterine adhesions"}

@@ -307,3 +307,8 @@ def test_who_asks_and_what_for_is_left_out_of_the_reading():
     reading = read("need two numbers for my intro: what share of infertility is down to the man alone?", [], {})
     assert reading.text == "what share of infertility is down to the man alone?"
     assert read("whats the gist of this review? writing a short piece on stem cells for male infertility", [], {}).intent == "summary"
+
+
+def test_a_contraction_is_no_typing_slip():
+    reading = read("any table 3 studies that weren't in mice or rats?", [], {})
+    assert reading.table is not None and reading.table.conditions[0].negated

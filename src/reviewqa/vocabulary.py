@@ -505,6 +505,10 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sertoli cells": ("inducer", ("Sertoli cell co-culture", "Sertoli cell-conditioned medium")),
     "zinc": ("inducer", ("Inorganic zinc (sulfate)", "Organic zinc (acetate)")),
     "ongoing": ("stage", ("Recruiting", "Active")),
+    "uterine": ("disease", ("Intrauterine adhesions", "Uterine scar", "Uterus injury", "Thin endometrium",
+                            "Atrophic endometrium", "Endometrial dysplasia")),
+    "uterus": ("disease", ("Intrauterine adhesions", "Uterine scar", "Uterus injury", "Thin endometrium",
+                           "Atrophic endometrium", "Endometrial dysplasia")),
     "overexpression": ("inducer", ("BOULE overexpression", "CD61 overexpression", "DAZL overexpression",
                                    "Oct4 overexpression", "STRA8 overexpression")),
 }
@@ -542,7 +546,7 @@ def corrected(text: str, keep: frozenset[str] = frozenset()) -> str:
             return word
         best = max(one_letter_off(word), key=english_zipf)
         return best if english_zipf(best) >= _SLIP_CORRECTION_AT_LEAST else word
-    return re.sub(r"\b[a-z]+\b", fix, text)
+    return re.sub(r"(?<!')\b[a-z]+\b(?!')", fix, text)  # (not a contraction's part: "weren't" is no slip of "were")
 
 
 # --- matching spellings in text ---------------------------------------------------------
