@@ -707,3 +707,10 @@ def test_uterine_problems_are_the_trials_of_the_uterus():
 
     query = parse_table_question("which trials in table 4 are about uterine problems like scars, injury, adhesions?")
     assert set(query.conditions[0].values) >= {"Uterine scar", "Uterus injury", "Intrauterine adhesions"}
+
+
+def test_lay_names_of_a_source_are_its_value():
+    from reviewqa.tablequery import parse_table_question
+
+    query = parse_table_question("stem cells from period blood turned into egg-like cells: what did they use to induce them?")
+    assert query is not None and ("Menstrual blood",) in [c.values for c in query.conditions]

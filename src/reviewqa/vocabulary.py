@@ -378,7 +378,7 @@ VOCABULARY: tuple[Term, ...] = tuple(
         ("Endometrium", (), ("endometrial stem cells",)),
         "Follicular fluid",
         "Lung",
-        ("Menstrual blood", (), ("menstrual",)),
+        ("Menstrual blood", (), ("menstrual", "period blood", "menses", "menstruation")),
         "Muscle",
         ("Ovary", (), ("ovarian stem cells",)),
         "Peritoneum",
