@@ -745,8 +745,9 @@ def _described_first(query: Query, cards: Sequence[ReferenceCard], evidence: Evi
         # (The author's name, said of every card, tells none apart.)
         return evidence.overlap(described - set(lexical.tokenize(card.reference.first_author)), set(lexical.tokenize(text)))
 
-    ranked = sorted(cards, key=told, reverse=True)
-    return [card for card in ranked if told(card) > 0] if told(ranked[0]) > 0 else ranked
+    shares = {card.reference.number: told(card) for card in cards}
+    ranked = sorted(cards, key=lambda card: shares[card.reference.number], reverse=True)
+    return [card for card in ranked if shares[card.reference.number] > 0] if shares[ranked[0].reference.number] > 0 else ranked
 
 
 # A figure a question quotes ("13.4%", "1:30", "7.6"): not a reference number or a year on its own.
@@ -989,7 +990,7 @@ def _title_themes(query: Query, evidence: Evidence, quotes: Sequence[Quote], set
     # (What a concessive clause mentions, "Despite numerous advances … with MSCs or their exosomes, …", is background.)
     said = {stem for quote in quotes
             for stem in lexical.tokenize(spelled_out(_CONCEDES.sub("", quote.text), evidence.abbreviations))}
-    subject = evidence.index.documents[0].title.split(":")[0]  # the title before its genre ("…: a systemic review")
+    subject = _review_title(evidence)
     themes = {stem: word for word in re.findall(r"[\w-]+", subject) for stem in lexical.tokenize(word) if stem not in said}
     told = []
     for stem, word in themes.items():
@@ -1099,9 +1100,10 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     aspect = {stem: {stem} if stem in evidence.rows_with else words for stem, words in asked.items()
               if any(word in evidence.rows_with for word in words)}  # (no line says "belly")
 
+    weights = {stem: max(evidence.weight(word) for word in words) for stem, words in aspect.items()}
+    total = sum(weights.values())
+
     def spoken(sentence: Sentence) -> float:
-        weights = {stem: max(evidence.weight(word) for word in words) for stem, words in aspect.items()}
-        total = sum(weights.values())
         return sum(weights[stem] for stem, words in aspect.items() if words & sentence.words) / total if total else 0.0
 
     lines.sort(key=lambda line: spoken(line[0].sentence) < settings.aspect_min_share)
@@ -1231,10 +1233,15 @@ def _as_typed(word: str, question: str) -> str:
     return typed.group(0) if typed else word
 
 
+def _review_title(evidence: Evidence) -> str:
+    """The review's title before its genre ("…: a systemic review"), or ""."""
+    review = next((document for document in evidence.index.documents if document.references), None)  # not an abstract
+    return review.title.split(":")[0].strip() if review is not None else ""
+
+
 def _subject_of(evidence: Evidence) -> str:
     """What the review is about, in its title's words ("mesenchymal stromal/stem cells and their exosomes for …")."""
-    review = next((document for document in evidence.index.documents if document.references), None)  # not an abstract
-    title = review.title.split(":")[0].strip() if review is not None else ""
+    title = _review_title(evidence)
     return title[:1].lower() + title[1:] if title else "what it reviews"
 
 

@@ -181,7 +181,7 @@ _WHETHER_DONE = re.compile(r"(?:^|[-–—:]\s*)(?:(?:has|have|did) (?:anyone|an
                            r"(?:\S+\s+){0,6}?(?:ever\s+)?(?:used|tried|tested|applied|given)\b)")
 _FOLLOW_UP = re.compile(r"\b(?:those|them|these|they|ones|of which|what about|how about|same)\b|^(?:and|but|only|now|or|any)\b")
 # A yes/no question about the previous rows ("are those autologous?", "is it auto or allo?").
-YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they|it)\b")
+_YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:\s+\S+){0,3}?\s+(?:those|them|these|they|it)\b")
 # A follow-up this short naming only values ("any in rats?", "the female ones?") narrows or replaces the previous query.
 _SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
@@ -707,7 +707,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
 # azoospermia been published?" names studies by disease and species).
 _ATTRIBUTES = frozenset({"stage", "transplantation", "phase", "source", "therapeutic", "sex"})
 # A later clause asking a yes/no question of the studies the question names: "…? are they all in Jordan?".
-_LATERYES_NO = re.compile(r"[?;,.]\s*(?:and\s+)?(?:are|were|is|was|do|did|does)\s+(?:they|those|these|them|it)\b")
+_LATER_YES_NO = re.compile(r"[?;,.]\s*(?:and\s+)?(?:are|were|is|was|do|did|does)\s+(?:they|those|these|them|it)\b")
 # A yes/no question: "is the … trial still recruiting?", "were the Egyptian trials autologous?".
 YES_NO = re.compile(r"^(?:is|are|was|were|has|have|had|did|does|do)\b")
 
@@ -722,7 +722,7 @@ def _asked_of_named_studies(text: str, lowered: str, found: Sequence[Mention], c
     """The condition a yes/no question asks of the studies it names before it ("is [the Jordan azoospermia trial] still
     recruiting?"): the one field named only after the study noun, when others name the studies; or the one a later
     clause asks of them ("number of ED trials? are they all in Jordan?")."""
-    clause = _LATERYES_NO.search(lowered)
+    clause = _LATER_YES_NO.search(lowered)
     if clause is not None:
         asked = [_field_of(text, mention)[0] for mention in found if mention.start >= clause.start()]
         earlier = {_field_of(text, mention)[0] for mention in found if mention.end <= clause.start()}
@@ -757,7 +757,7 @@ def _follow_up(lowered: str, state: TableState, conditions: list[Condition], stu
     """A question read against the previous table query."""
     if not (intent or conditions or study_tables or values_field):
         return None
-    if YES_NO_ABOUT_THEM.match(lowered) and conditions:
+    if _YES_NO_ABOUT_THEM.match(lowered) and conditions:
         # "are those autologous?", "were those allo or xeno, and in which animal?": the previous rows counted by the
         # column of the value asked about (its rows show the rest).
         asked = conditions[-1]
