@@ -652,3 +652,12 @@ def test_a_word_introduced_in_brackets_is_defined_where_it_is_introduced(assista
 def test_a_definition_asked_in_one_line_for_a_first_year_is_a_definition(assistant):
     text = " ".join(_prose_quotes(assistant.ask("define non-obstructive azoospermia in one line please, for a first year")))
     assert "spermatogenic deficiency" in text
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("roughly how many surface markers do they list for MSCs? too lazy to count lol", "The review lists 37 surface markers."),
+    ("In table 3 how many diffrent tissue sources of stem cells show up?", "Table 3 — in vivo models: 18 rows citing 29 "
+     "references; 5 sources"),  # the markers "from various tissues" are no tissue sources
+])
+def test_a_list_announced_before_a_colon_counts_its_items(assistant, question, lead):
+    assert to_markdown(assistant.ask(question)).startswith(lead)

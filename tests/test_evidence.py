@@ -40,3 +40,13 @@ def test_definitions_are_sentences_whose_subject_is_the_term(evidence):
     assert any("manifests as the absence of spermatozoa" in s.text for s in evidence.definitions("NOA"))
     assert not any("manifests as" in s.text for s in evidence.definitions("infertility"))  # "…of infertility cases and manifests…"
     assert any("(TESE)" in s.text for s in evidence.definitions("TESE"))  # an abbreviation is defined where introduced
+
+
+def test_a_list_is_numbered_or_announced_before_a_colon():
+    from reviewqa.evidence import colon_items, list_opening
+
+    assert list_opening("…developed as follows: (1) retinoic acid, (2) growth factors") == "…developed as follows: "
+    assert list_opening("the following markers have been detected: CD105, CD106, CD13, and STRO-1 [27].") \
+        == "the following markers have been detected"
+    assert list_opening("the aspirate is separated into 3 layers: top, middle, bottom, and more") == ""  # announces none
+    assert colon_items(" CD105, CD106, CD13, and STRO-1 [27].") == 4

@@ -37,7 +37,7 @@ from typing import Sequence
 
 from . import lexical
 from .config import AnswerSettings
-from .evidence import FIELD_SUBJECT_WORDS, Evidence, ScoredSentence, Sentence, asked_as
+from .evidence import FIELD_SUBJECT_WORDS, Evidence, ScoredSentence, Sentence, asked_as, list_opening
 from .records import CITATION_RE
 from .retrieve import Hit
 from .tablequery import STUDY_NOUN as _STUDY_NOUN, mentions
@@ -230,9 +230,15 @@ def gives_figure_for(question: str, text: str) -> bool:
         things = {stem for word in expand_query(named, {}).split() if word not in lexical.STOPWORDS for stem in _stems(word)}
         if not things:
             return has_figure(text)
-    opening = text.split("(1)")[0] if "(1)" in text else ""
-    if opening and not ratio and (things - FIELD_SUBJECT_WORDS - _ASKING_STEMS) & set(lexical.tokenize(opening)):
-        return True  # "Several possible mechanisms … (1) … (9)": a list of those things counts them (a list is no ratio)
+    opening = list_opening(text)
+    if opening and not ratio and counted is not None:
+        # "Several possible mechanisms … (1) … (9)": a list of those things counts them (a list is no ratio). A list
+        # after a colon ("the following markers … from various tissues: CD105, …") is of the things its opening names
+        # last: the question's head noun ("tissue sources" are no markers).
+        named_words = (things if "(1)" in text else
+                       {stem for word in expand_query(named.split()[-1], {}).split() for stem in _stems(word)} if named.split() else set())
+        if (named_words - FIELD_SUBJECT_WORDS - _ASKING_STEMS) & set(lexical.tokenize(opening)):
+            return True
     return _number_beside(text, things, before=ratio)
 
 
@@ -247,7 +253,7 @@ def counting_lists(query: Query, evidence: Evidence, settings: AnswerSettings) -
     """For "how many X…?": the review's numbered lists closest to the question, each counting what it lists."""
     if not asks_count(query.reading.text):
         return []
-    return evidence.score(query, evidence.numbered_lists, settings.lexical_weight)[: settings.figure_sentences]
+    return evidence.score(query, evidence.lists, settings.lexical_weight)[: settings.figure_sentences]
 
 
 def _distinct_words(sides: Sequence[str]) -> list[list[str]]:

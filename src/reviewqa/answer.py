@@ -25,7 +25,8 @@ from . import lexical, tableanswer
 from .abstain import (ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_count, asks_human_existence, asks_quantity,
                       counted_things, counting_lists, gives_figure_for, salient_words)
 from .config import AnswerSettings
-from .evidence import ADMIN, Evidence, ScoredSentence, Sentence, asked_as, each_text_once, section_gate
+from .evidence import (ADMIN, Evidence, ScoredSentence, Sentence, asked_as, colon_items, each_text_once, list_opening,
+                       section_gate)
 from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
@@ -586,7 +587,7 @@ def _listed_in_text(query: Query, table: TableResult, evidence: Evidence, settin
     # many methods … in the animal models" is not counted by the list of in vitro induction methods).
     about = set(lexical.tokenize(" ".join(salient_words(query.reading.text)))) - things - _GENERAL
     return any(gives_figure_for(query.reading.text, item.sentence.text)
-               and (not about or about & set(lexical.tokenize(item.sentence.text.split("(1)")[0])))
+               and (not about or about & set(lexical.tokenize(list_opening(item.sentence.text))))
                for item in counting_lists(query, evidence, settings))
 
 
@@ -595,10 +596,12 @@ def _list_count(query: Query, chosen: Sequence[Sentence]) -> list[Block]:
     different ways."); the list follows as the review has it."""
     things = counted_things(query.reading.text)
     lead = chosen[0] if chosen else None
-    if not things or lead is None or "(1)" not in lead.text or not gives_figure_for(query.reading.text, lead.text):
+    if not things or lead is None or not list_opening(lead.text) or not gives_figure_for(query.reading.text, lead.text):
         return []
-    items = [int(number) for number in re.findall(r"\((\d{1,2})\)", " ".join(s.text for s in chosen))]
-    return [Summary(f"The review lists {max(items)} {tableanswer.plural(things, max(items))}.", lead.refs)] if items else []
+    numbered = [int(number) for number in re.findall(r"\((\d{1,2})\)", " ".join(s.text for s in chosen))] \
+        if "(1)" in lead.text else []  # (the items of the lead's own list, not of another quoted after it)
+    count = max(numbered) if numbered else colon_items(lead.text.partition(":")[2])
+    return [Summary(f"The review lists {count} {tableanswer.plural(things, count)}.", lead.refs)] if count else []
 
 
 def _definitions(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[ScoredSentence]:

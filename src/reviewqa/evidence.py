@@ -20,7 +20,7 @@ import numpy as np
 from . import lexical
 from .vocabulary import field_words, spelled_out
 from .config import AnswerSettings
-from .records import Chunk, Reference, Table, expand_citations
+from .records import CITATION_RE, Chunk, Reference, Table, expand_citations
 from .store import IndexData
 from .understand import ADMIN_SECTIONS, METHODS_SECTIONS, Query, cited_words
 
@@ -61,6 +61,27 @@ _SUBJECT_LAST_WORDS = 2
 # Words of the field's subject, too general to name a term or a list's items on their own ("what are MSCs?" names
 # MSCs by them all; "how many MSCs…" is not counted by a list of what MSCs do).
 FIELD_SUBJECT_WORDS = frozenset(lexical.tokenize("msc mscs mesenchymal stromal stem cell cells"))
+
+
+# Fewer items joined by commas after a colon are a phrase, not a list to count; and a colon opens a list to count only
+# when the words before it announce one ("the following markers…:").
+_LISTED_AT_LEAST = 4
+_ANNOUNCES_LIST = re.compile(r"\b(?:following|as follows|includ\w*)\b", re.IGNORECASE)
+
+
+def list_opening(text: str) -> str:
+    """What a sentence opening a list says before its items: before "(1)" of a numbered list, or before the colon of
+    one whose items follow it ("the following markers…: CD105, CD106, …, and α-SMA"); "" for no list."""
+    if "(1)" in text:
+        return text.split("(1)")[0]
+    head, _, tail = text.partition(":")
+    return head if _ANNOUNCES_LIST.search(head) and colon_items(tail) >= _LISTED_AT_LEAST else ""
+
+
+def colon_items(tail: str) -> int:
+    """How many items the text after a list's colon gives, joined by commas and a last "and"."""
+    items = [item for item in re.split(r",\s*(?:and\s+)?|\s+and\s+", CITATION_RE.sub("", tail).strip(" .;")) if item.strip()]
+    return len(items) if "," in tail else 0
 
 
 def each_text_once(items: Iterable[T], text: Callable[[T], str] = attrgetter("text")) -> list[T]:
@@ -263,10 +284,11 @@ class Evidence:
         return frozenset(word for s in self.sentences if self.index.chunks[s.chunk].kind == "table_row" for word in s.words)
 
     @cached_property
-    def numbered_lists(self) -> list[Sentence]:
-        """Sentences of the review's text that open a numbered list ("…developed as follows: (1) retinoic acid, …"):
-        what a "how many…?" question may be answered by, however few of its words they share."""
-        return [s for s in self.prose_sentences if "(1)" in s.text]
+    def lists(self) -> list[Sentence]:
+        """Sentences of the review's text that open a list ("…developed as follows: (1) retinoic acid, …", "the
+        following markers…: CD105, CD106, …"): what a "how many…?" question may be answered by, however few of its
+        words they share."""
+        return [s for s in self.prose_sentences if list_opening(s.text)]
 
     def definitions(self, term: str) -> list[Sentence]:
         """The review's sentences stating what `term` is: its words (abbreviations spelled out) are the subject of "is
