@@ -235,9 +235,12 @@ def gives_figure_for(question: str, text: str) -> bool:
         # "Several possible mechanisms … (1) … (9)": a list of those things counts them (a list is no ratio). A list
         # after a colon ("the following markers … from various tissues: CD105, …") is of the things its opening names
         # last: the question's head noun ("tissue sources" are no markers).
-        named_words = (things if "(1)" in text else
-                       {stem for word in expand_query(named.split()[-1], {}).split() for stem in _stems(word)} if named.split() else set())
-        if (named_words - FIELD_SUBJECT_WORDS - _ASKING_STEMS) & set(lexical.tokenize(opening)):
+        if "(1)" in text:
+            listed = things
+        else:
+            head = named.split()[-1:]
+            listed = {stem for word in expand_query(" ".join(head), {}).split() for stem in _stems(word)}
+        if (listed - FIELD_SUBJECT_WORDS - _ASKING_STEMS) & set(lexical.tokenize(opening)):
             return True
     return _number_beside(text, things, before=ratio)
 

@@ -80,8 +80,9 @@ def list_opening(text: str) -> str:
 
 def colon_items(tail: str) -> int:
     """How many items the text after a list's colon gives, joined by commas and a last "and"."""
-    items = [item for item in re.split(r",\s*(?:and\s+)?|\s+and\s+", CITATION_RE.sub("", tail).strip(" .;")) if item.strip()]
-    return len(items) if "," in tail else 0
+    if "," not in tail:
+        return 0
+    return sum(1 for item in re.split(r",\s*(?:and\s+)?|\s+and\s+", CITATION_RE.sub("", tail).strip(" .;")) if item.strip())
 
 
 def each_text_once(items: Iterable[T], text: Callable[[T], str] = attrgetter("text")) -> list[T]:
