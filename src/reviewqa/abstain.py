@@ -42,7 +42,7 @@ from .records import CITATION_RE
 from .retrieve import Hit
 from .tablequery import STUDY_NOUN as _STUDY_NOUN, mentions
 from .understand import METHODS_SECTIONS, Query
-from .vocabulary import QUESTION_WORDS, aliases, english_zipf, expand_query, in_review_terms, one_letter_off
+from .vocabulary import ASKER_WORDS, QUESTION_WORDS, aliases, english_zipf, expand_query, in_review_terms, one_letter_off
 
 # Questions about MSC treatment of people: its outcomes are what the review says no study has reported.
 _HUMAN_STUDY = re.compile(r"\b(?:trials?|clinical|patients?|humans?|men|women|people|couples?|children|kids|babies|offspring)\b")
@@ -116,6 +116,8 @@ _SYNTHESIS = ("summary", "limitations", "compare")
 # a stem sharing this share of the shorter stem's letters (indexed by its first letters), a slip of one letter
 # (words at least this long) or two (longer words).
 _PART_MIN, _PREFIX_MIN, _FAMILY_SHARE, _FAMILY_PREFIX, _SLIP_MIN, _TWO_SLIPS_MIN = 5, 4, 0.8, 5, 5, 9
+# A short name the review uses only with a prefix of a letter or two ("RNA" of miRNAs and mRNAs).
+_PREFIXED_MAX = 2
 # What a reference entry records, asked of a named work ("ref 61 - is there a doi?").
 _ENTRY_FIELDS = frozenset("doi dois pmid pubmed url link links journal volume issue pages title year published "
                           "publication".split())
@@ -339,7 +341,7 @@ class Assessor:
     def __init__(self, evidence: Evidence, settings: AnswerSettings):
         self.evidence = evidence
         self.settings = settings
-        self._aliases = aliases(evidence.abbreviations)
+        self._aliases = aliases(evidence.shortenings)
         # A one-word synonym stands for its whole word family ("digesting" as "digestion").
         self._aliases_by_stem: dict[str, frozenset[str]] = {}
         for spelling, stems in self._aliases.items():
@@ -382,6 +384,9 @@ class Assessor:
         found = set()
         if len(word) >= _PART_MIN:
             found |= {surface for surface in surfaces if word in surface}
+        else:
+            found |= {surface for surface in surfaces if len(surface) <= len(word) + _PREFIXED_MAX + 1
+                      and re.fullmatch(rf"[a-z]{{1,{_PREFIXED_MAX}}}{word}s?", surface)}
         if len(word) >= _PREFIX_MIN:
             found |= {surface for surface in surfaces if surface.startswith(word)}
         if len(word) >= _SLIP_MIN:
@@ -493,7 +498,7 @@ class Assessor:
                  for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)} \
             | (_ENTRY_FIELDS if reading.references else set())
         words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names
-                 and not (self._manner_word(w, reading.text.lower()) and not self.is_known(w))]
+                 and not ((self._manner_word(w, reading.text.lower()) or w in ASKER_WORDS) and not self.is_known(w))]
         # Typed in capitals ("COVID", "hCG") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.
         capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and (w.isupper() or not w[1:].islower())} \
             | {w.lower() for w in _NUMBERED_NAME.findall(reading.text)}

@@ -740,7 +740,7 @@ def _described_first(query: Query, cards: Sequence[ReferenceCard], evidence: Evi
     """Works of one author, the one the question describes first ("the Tamadon paper with BM-MSCs in busulfan hamsters":
     the work whose entry, citing sentences and rows say so); a work described by none of its words is left out when
     another is."""
-    described = set(lexical.tokenize(expand_query(query.reading.text, evidence.abbreviations)))
+    described = set(lexical.tokenize(expand_query(query.reading.text, evidence.shortenings)))
 
     def told(card: ReferenceCard) -> float:
         text = " ".join([card.reference.entry, *(quote.text for quote in card.citing),
@@ -992,7 +992,7 @@ def _title_themes(query: Query, evidence: Evidence, quotes: Sequence[Quote], set
     quote names is told by the abstract's best sentence naming it, labelled with it."""
     # (What a concessive clause mentions, "Despite numerous advances … with MSCs or their exosomes, …", is background.)
     said = {stem for quote in quotes
-            for stem in lexical.tokenize(spelled_out(_CONCEDES.sub("", quote.text), evidence.abbreviations))}
+            for stem in lexical.tokenize(spelled_out(_CONCEDES.sub("", quote.text), evidence.shortenings))}
     subject = _review_title(evidence)
     themes = {stem: word for word in re.findall(r"[\w-]+", subject) for stem in lexical.tokenize(word) if stem not in said}
     told = []
@@ -1073,8 +1073,11 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
                           text=lambda item: item.sentence.text)
     named = {item.sentence.row: mentions(item.sentence) for item in pool}
     # A sentence naming both sides compares them only when it says how they differ ("…whereas…", "easier than"):
-    # "Azoospermia is classified as obstructive and non-obstructive" merely names them.
-    both = [item for item in pool if all(named[item.sentence.row]) and _COMPARES.search(item.sentence.text)]
+    # "Azoospermia is classified as obstructive and non-obstructive" merely names them. Asked for figures ("how many in
+    # NLM vs IRCT?"), a sentence giving them for both sides compares them.
+    counted = asks_quantity(query.reading.text)
+    both = [item for item in pool if all(named[item.sentence.row]) and (
+        _COMPARES.search(item.sentence.text) or counted and gives_figure_for(query.reading.text, item.sentence.text))]
     if JUDGEMENT.search(query.reading.text.lower()):
         # "…or is bone marrow better?": the review's recommendation, whichever side it names, answers first —
         # a recommendation about the question itself (within the margin of the best sentence).
@@ -1097,7 +1100,7 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
     # Each aspect word is spoken to in its own words, or, one the review never uses, in the review's words for it
     # ("harder": "most traumatic", "easier").
     side_words = set().union(*(_side_words(evidence, side) for side in sides))
-    spelled = {stem: {stem} | set(lexical.tokenize(expand_query(stem, evidence.abbreviations)))
+    spelled = {stem: {stem} | set(lexical.tokenize(expand_query(stem, evidence.shortenings)))
                for stem in _topic(query) - evidence.topic_words}
     asked = {stem: words for stem, words in spelled.items() if not side_words & words}  # ("fat" is the side "adipose tissue")
     aspect = {stem: {stem} if stem in evidence.rows_with else words for stem, words in asked.items()
@@ -1114,7 +1117,7 @@ def _compare(query: Query, candidates: Sequence[ScoredSentence], evidence: Evide
         # A line neither speaking to what is compared nor close to the best line is padding, however well it names a side.
         best = max(item.score for item, _ in lines)
         lines = [(item, label) for item, label in lines if spoken(item.sentence) > 0 or item.score >= best - settings.extra_margin]
-    if asks_quantity(query.reading.text):
+    if counted:
         # "How much denser are MSCs in fat than in marrow?": the lines giving the figures answer; the rest pad them.
         lines = [line for line in lines if gives_figure_for(query.reading.text, line[0].sentence.text)] or lines
     quotes = [_quote(evidence, item.sentence, label) for item, label in lines]
@@ -1170,9 +1173,9 @@ _NEGATIONS = frozenset({"non", "not", "without", "un"})
 def _side_words(evidence: Evidence, phrase: str) -> set[str]:
     """Lexical stems standing for a compared side: its words, and the abbreviations whose expansion contains them
     ("adipose tissue" → AT-MSC, whose expansion is "adipose tissue-derived mesenchymal…")."""
-    words = set(lexical.tokenize(expand_query(phrase, evidence.abbreviations)))
+    words = set(lexical.tokenize(expand_query(phrase, evidence.shortenings)))
     own = set(lexical.tokenize(phrase))
-    for abbreviation, expansion in {**FIELD_ABBREVIATIONS, **evidence.abbreviations}.items():
+    for abbreviation, expansion in {**FIELD_ABBREVIATIONS, **evidence.shortenings}.items():
         spelled = set(lexical.tokenize(expansion))
         # Not an expansion that negates the phrase: NOA, "non-obstructive azoospermia", does not stand for "obstructive".
         if own and own <= spelled and not (spelled - own) & _NEGATIONS:

@@ -180,7 +180,7 @@ class Assistant:
     def _work_out(self, reading: understand.Reading, evidence: Evidence, assessor: Assessor, k: int | None,
                   kinds: frozenset[str] | None, started: float) -> Answer:
         settings = self.settings
-        query = self.query(reading, evidence.abbreviations)
+        query = self.query(reading, evidence.shortenings)
         table = answer_table_query(reading.table, evidence.tables) if reading.table is not None else None
         if table is not None and not table.count and reading.table_fallback is not None:
             # Then the answer says that none match all first, and shows those matching what the follow-up itself names.

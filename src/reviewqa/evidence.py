@@ -126,6 +126,11 @@ class ScoredSentence:
     overlap: float  # IDF-weighted share of the question's words the sentence uses
 
 
+# A name of three or more capitalised words, perhaps joined by "of" or "for" ("Iranian Registry of Clinical Trials"); not
+# one cut at a hyphen ("Post-Doc").
+_CAPITALISED_NAME = re.compile(r"\b[A-Z][a-z]+(?: (?:(?:of|for|the) )?[A-Z][a-z]+){2,}\b(?!-)")
+
+
 class Evidence:
     """Everything answering needs about one loaded index."""
 
@@ -163,6 +168,17 @@ class Evidence:
                 for ref in chunk.refs:
                     found.setdefault(ref, []).append(position)
         return found
+
+    @cached_property
+    def shortenings(self) -> dict[str, str]:
+        """The review's abbreviations, and the initials of the names it writes out but never shortens, as users shorten
+        them ("NLM": National Library of Medicine; "IRCT": Iranian Registry of Clinical Trials)."""
+        found: dict[str, str] = {}
+        for sentence in self.sentences:
+            if self.index.chunks[sentence.chunk].kind not in ("reference", "table_row"):
+                for name in _CAPITALISED_NAME.findall(sentence.text):
+                    found.setdefault("".join(word[0] for word in name.split() if word[0].isupper()), name)
+        return {**found, **self.abbreviations}
 
     @cached_property
     def content_words(self) -> frozenset[str]:

@@ -156,7 +156,7 @@ _STUDY_TYPES: tuple[tuple[re.Pattern, tuple[int, ...]], ...] = (
     (re.compile(r"\bin[ -]vivo\b|\banimals?\b|\bpre-?clinical\b"), (3,)),
     (re.compile(r"\bclinical\b|\btrials?\b|\bnct\d*|\bpatients\b|\bregistered\b"), (4,)),
 )
-_TABLE_MENTION = re.compile(r"\btables?\s+([1-4])\b")
+_TABLE_MENTION = re.compile(r"\b(?:tables?|tbls?|tab)\.?\s*([1-4])\b")  # ("Tbl 3", "tab. 4")
 _CLINICAL_TABLE = re.compile(r"\bclinical[- ]trials? table\b")
 _TABLE_WORD = re.compile(r"\btables?\b")
 

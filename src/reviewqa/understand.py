@@ -190,6 +190,12 @@ _ASKER = re.compile(
 _DIFF = re.compile(r"\bdiff\b(\s+(?:between|in|of)\b)?", re.IGNORECASE)
 # "how much different species…", "how much cells…": things counted, asked as an amount.
 _HOW_MUCH_OF_THINGS = re.compile(r"\bhow much\s+(?=(?:different\s+)?(?!(?:does|is|was|has)\b)[a-z]+[^s\W]s\b)", re.IGNORECASE)
+# "# recipient species in Table 3?": the number sign before a word asks how many.
+_NUMBER_SIGN = re.compile(r"(?<!\S)#\s*(?=[^\W\d_])")
+# "what journal and year?" after a look-up of a cited work: only fields of its entry are asked, of the work just named.
+_ENTRY_FIELDS_ONLY = re.compile(r"^\W*(?:(?:and|so|ok|okay|also|then|what|which|who|when|where|whats|what's|is|are|was|were|the|in"
+                                r"|of|year|date|journal|dois?|pmid|authors?|first|last|title|volume|issue|pages?|link|url"
+                                r"|published|publication)\b\W*)+$", re.IGNORECASE)
 _ONE_WORK = re.compile(r"\b(?:that|this) (?:study|paper|work|article|report|one)\b|\b(?:who|when) (?:did|ran|wrote|published) (?:it|that)\b",
                        re.IGNORECASE)
 # A follow-up asking for the rows an earlier count or tally stands for: "list them", "their NCT numbers", "which ones?"
@@ -440,7 +446,10 @@ def _sides(text: str) -> tuple[str, ...]:
     between = _BETWEEN.search(text) or (_EITHER.search(text) if len(versus) < 2 else None)
     split = [side for side in between.groups() if side] if between else versus
     if len(split) == 2:
-        left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", split[0], flags=re.IGNORECASE).strip(" ?.,")
+        # The left side starts after the last clause break and after what is asked of it ("trials: how many
+        # registered in NLM vs IRCT?" sets NLM against IRCT).
+        left = re.sub(r"^.*(?:[:;?—–]|\bhow (?:many|much)\b.*?\b(?:in|from|at|on|by|with))\s+", "", split[0], flags=re.IGNORECASE)
+        left = re.sub(r"^.*\b(?:compare|between|is|are|of)\s+", "", left, flags=re.IGNORECASE).strip(" ?.,")
         right = _SIDE_END.sub("", split[1]).strip(" ?.,-–")
         if left and right:
             return (left, right)
@@ -494,6 +503,7 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
     question = _ASKER.sub("", _ASKER.sub("", question)).strip() or question  # ("need two numbers for my intro: …")
     question = _DIFF.sub(lambda match: "difference" + match.group(1) if match.group(1) else "different", question)
     question = _HOW_MUCH_OF_THINGS.sub("how many ", question)
+    question = _NUMBER_SIGN.sub("number of ", question)
     codes = trial_codes(question)
     named = named_references(question, references)
     previous = history[-1] if history else None
@@ -502,7 +512,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
             and words <= _WORK_FOLLOW_UP_MAX_WORDS:
         # "what phase is it?" after a trial's code; not "and the one in Indonesia?", which names another trial.
         codes = trial_codes(previous.reading or previous.question)
-    if not codes and not named and previous and previous.references and _ANAPHOR.search(question) \
+    if not codes and not named and previous and previous.references \
+            and (_ANAPHOR.search(question) or _ENTRY_FIELDS_ONLY.match(question) and _ABOUT_A_WORK.search(question)) \
             and (not _PERSON.search(question) or _ABOUT_A_WORK.search(question)) \
             and words <= _WORK_FOLLOW_UP_MAX_WORDS:
         named = previous.references  # "what did they find?" after a question about a cited work

@@ -53,6 +53,13 @@ walk through step steps bother bothering exist exists existing worth
 abt bout bc cuz coz tho thru wrt ur u r y ya wat wht wut whta waht
 you your yours yourself me my mine myself we us our ours he him his she her hers someone somebody
 each itself themselves keep keeps kept try tries tried trying affect affects affected exact
+i'm im i've ive i'd i'll we're we've you're they're it's ask asks asked asking wonder wondering wondered curious confused
+""".split())
+# Who asks ("I'm an andrology nurse…"): words about the asker, never a topic the review lacks.
+ASKER_WORDS = frozenset("""
+nurse nurses resident residents student students doctor doctors physician physicians clinician clinicians gp gps
+pharmacist pharmacists embryologist embryologists urologist urologists andrologist andrologists journalist journalists
+undergrad undergrads undergraduate undergraduates trainee trainees intern interns colleague colleagues professor tutor
 """.split())
 # Everyday or variant words → the review's own terms (added to the lexical query).
 SYNONYMS: dict[str, str] = {
