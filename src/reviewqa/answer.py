@@ -78,8 +78,9 @@ _ASKS_OPTIONS = re.compile(r"\b(?:options?|choices?|alternatives?)\b|\bwhat (?:c
                            r".{0,40}\bdo\b")
 # "which hormone…", "what growth factors…": the kind of thing asked for.
 _WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?P<kind>hormones?|factors?|proteins?|markers?)\b")
-_SAYS_WHAT_IT_IS = re.compile(r"\b(?:manifests? as|(?:is|are) defined (?:as|by)|refers? to|means|(?:is|are) characteri[sz]ed by"
-                              r"|(?:is|are) (?:an?|the) (?!\w+ (?:of|for) )\w+)\b")
+_SAYS_WHAT_IT_IS = re.compile(r"\b(?:manifests? as|(?:is|are) defined (?:as|by)|refers? to|means|(?:is|are) characteri[sz]ed by)\b")
+# … more than what it is classed as ("NOA is a reproductive disease in men that causes infertility in 10%…").
+_SAYS_WHAT_IT_IS_A = re.compile(rf"{_SAYS_WHAT_IT_IS.pattern}|\b(?:is|are) (?:an?|the) (?!\w+ (?:of|for) )\w+\b")
 _ASKS_DOI = re.compile(r"\bdois?\b", re.IGNORECASE)
 _GIVES_OPTIONS = re.compile(r"\b(?:options?|choices?|alternatives?)\b|\beither\b.{1,80}\bor\b", re.IGNORECASE)
 _GIVES_DATE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
@@ -517,8 +518,12 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
         # What the term is, in the review's words, and nothing else: its first few definitions, however worded.
         return _prose_and_rows(_select(definitions, evidence, settings, limit=settings.definition_sentences,
                                        margin=math.inf), evidence, settings)
-    # "what are exosomes and what do they do here?": what they are leads; the other part is answered after it.
+    # "what are exosomes and what do they do here?": what they are leads; the other part is answered after it. What the
+    # term is classed as is followed by what it is, where the review says so ("NOA is a reproductive disease…" by "…
+    # manifests as the absence of spermatozoa in ejaculates…").
     leading: list[ScoredSentence] = definitions[:1]
+    if leading and not _SAYS_WHAT_IT_IS.search(leading[0].sentence.text):
+        leading += [item for item in definitions if _SAYS_WHAT_IT_IS.search(item.sentence.text)][:1]
     prose = [c for c in candidates if not _is_row(evidence, c.sentence)]
     # A penalty a candidate earned for the whole question (the review's methods, not asked about) holds for each part;
     # its bonuses (its passage's rank, among others) were earned by the whole question.
@@ -608,7 +613,8 @@ def _definitions(query: Query, evidence: Evidence, settings: AnswerSettings) -> 
     """For "what is X?": the review's sentences stating what X is, wherever they are, scored against the question."""
     # What the term is ("manifests as the absence of spermatozoa…", "is defined by…") before what kinds it has
     # ("is classified as…") or how it is regarded ("is considered…").
-    cues = _aim_cues(query.reading.text.lower(), settings) + [(_SAYS_WHAT_IT_IS.search, settings.figure_bonus)]
+    cues = _aim_cues(query.reading.text.lower(), settings) + [(_SAYS_WHAT_IT_IS_A.search, settings.figure_bonus),
+                                                              (_SAYS_WHAT_IT_IS.search, settings.figure_bonus)]
     return _favoured(evidence.score(query, evidence.definitions(query.reading.defines), settings.lexical_weight), cues)
 
 

@@ -331,7 +331,7 @@ def _defined_in(question: str) -> str:
     """The term a definition question, or the first part of a compound one ("what are exosomes and what do they do
     here?"), asks about."""
     parts = question_parts(question)
-    return defined_term(parts[0] if parts else question)
+    return defined_term((parts[0] if parts else question).rstrip(" ,;"))  # ("what does NOA mean, and is…")
 
 
 # "summarize how MSCs repair the testis": a summary of how something works is an explanation too.

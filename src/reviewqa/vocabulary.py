@@ -192,6 +192,7 @@ SYNONYMS: dict[str, str] = {
     "hurt": "traumatic",
     "hurts": "traumatic",
     "riskier": "safer",
+    "better": "more favorable",
     "more dangerous": "safer",
     "raised": "increased elevated",
     "goes up": "increased elevated",
