@@ -63,7 +63,7 @@ _TRIAL_OUTCOMES = re.compile(r"\b(?:results?|outcomes?|efficacy|effective\w*|suc
                              r"(?:find|found|show|showed)(?=\s*\?*\s*$)|"
                              r"sperm (?:retrieval|counts?|recovery)|findings?|conclusions?|offspring|children (?:born|conceived)|"
                              r"babies|long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children)\b")
-_A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,5}?(?:trial|abstract)\b")
+_A_TRIAL = re.compile(r"\b(?:the|that|this|their|its)\s+(?:[\w/-]+\s+){0,6}?(?:trials?|abstracts?)\b")
 # A rate of a treatment's results asked ("what success rates?"); "the success rate of varicocele repair for…": of a
 # named treatment.
 _RATE = r"\b(?:success|efficacy|effectiveness|cure|response|pregnancy|retrieval) rates?"
@@ -100,6 +100,11 @@ _MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half
                       r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l)|costs?|costly|price[sd]?|pricing|expensive|cheap\w*|sample sizes?"
                       r"|afford\w*|fees?)\b")
 # "how much busulfan…": an amount, never a number of rows ("how much trials…" counts them).
+# A count of cells, people or animals ("how many million MSCs were injected…", "how many men were enrolled…"): no
+# table records one (they list studies), unless it counts studies of them ("how many rat studies…").
+_PEOPLE_OR_CELLS_COUNTED = re.compile(rf"\bhow many\s+(?:(?:million|thousand)\s+)?(?P<counted>(?:(?!(?:are|were|is|was|in|of|do|does|did|have|has|had|for)\b|{_STUDY_NOUN}\b|\w+ed\b)[\w-]+\s+){{0,3}}?(?:cells|mscs|men|women"
+                                      r"|patients|participants|subjects|volunteers|couples|animals|mice|rats|doses|injections|babies"
+                                      rf"|pregnancies))\b(?!\s+{_STUDY_NOUN})")
 _HOW_MUCH = re.compile(r"\bhow much\b(?!\s+(?:\w+\s+)?(?:trials?|stud(?:y|ies)|rows?|papers?|models?|experiments?|entries|references|works)\b)")
 # A measured figure: a number with a unit of dose, concentration, time, money or a ratio ("7.6 IU/mL", "1:30", "1 day").
 _MEASURE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[µu]g|mg|ng|g|kg|m?l|mL|IU|U|m?mol|[µunm]M|°C|h|hours?|days?|weeks?|months?"
@@ -489,7 +494,7 @@ class Assessor:
             # its rows ("what percent of rats became fertile?", not "what percent of the trials are in China?").
             spelled = _percent_spelled(reading.text.lower())  # as read: "how much different species" counts them
             share_of = _SHARE_OF.search(spelled)
-            measured = _MEASURE.search(spelled) or _HOW_MUCH.search(spelled) or (
+            measured = _MEASURE.search(spelled) or _HOW_MUCH.search(spelled) or _PEOPLE_OR_CELLS_COUNTED.search(spelled) or (
                 share_of and not re.match(rf"\s*(?:\S+\s+){{0,3}}?{_STUDY_NOUN}\b", spelled[share_of.end():]))
             return Coverage(not measured, reason="quantity" if measured else "", closest=best, best=best_score, coverage=1.0)
         named = set(reading.trial_codes) | {str(n) for n in reading.references}
@@ -529,14 +534,18 @@ class Assessor:
             return Coverage(False, missing, "treatment", best, best_score, coverage, other["treatment"].strip())
         # A registered trial, named by its code or described ("the Russian adipose stem cell trial").
         # (A figure asked of a named trial or abstract is one of its results: "the Jordan abstract — what % got sperm?")
-        outcome = ((_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered) or _FIGURE_ASKED.search(lowered))
+        outcome = ((_PEOPLE_OR_CELLS_COUNTED.search(lowered) or _TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered)
+                    or _FIGURE_ASKED.search(lowered))
                    if reading.trial_codes or _A_TRIAL.search(lowered) else
                    _PEOPLE_OUTCOMES.search(lowered) if _HUMAN_STUDY.search(lowered) and _TREATMENT.search(lowered) else None)
         if outcome:
             # No trial's results, and no treated person's outcome, are reported: "no studies have been published…".
             statements = [s for s in self.evidence.sentences if NO_HUMAN_EVIDENCE.search(s.text) and not s.gate]
             closest = next(iter(self.evidence.score(query, statements, self.settings.lexical_weight)), best)
-            return Coverage(False, missing, "outcome", closest, best_score, coverage, _phrase_at(lowered, outcome))
+            counted = outcome.groupdict().get("counted")  # ("how many million MSCs…": the number of MSCs, as typed)
+            unreported = f"the number of {reading.question[outcome.start('counted'):outcome.end('counted')]}" if counted \
+                else _phrase_at(lowered, outcome)
+            return Coverage(False, missing, "outcome", closest, best_score, coverage, unreported)
         if asks_quantity(reading.text) and _AFTER_TREATMENT.search(lowered):
             # "what testosterone level did the rats reach after BM-MSC?": the review reports no study's measured
             # results, in animals or in people, whatever figure of the same name it gives elsewhere.
@@ -544,8 +553,10 @@ class Assessor:
         if asks_human_existence(lowered) and any(NO_HUMAN_EVIDENCE.search(s.sentence.text) for s in scored):
             return result()  # "has it been proven in men?" is answered by "no studies have been published…"
         strong = best_score >= self.settings.strong_evidence
-        if reading.intent in _SYNTHESIS and _MEASURED.search(lowered) and not self._gives_figure(query, scored, known):
-            return result("quantity")  # "what were the sperm counts after treatment vs controls?"
+        # "what were the sperm counts after treatment vs controls?", "which was better, and by how much?"
+        if reading.intent in _SYNTHESIS and (_MEASURED.search(lowered) or reading.intent == "compare" and _MEASURE.search(lowered)) \
+                and not self._gives_figure(query, scored, known):
+            return result("quantity")
         if reading.intent in _SYNTHESIS:
             # Summaries, comparisons and limitations draw on whole sections, not on the best-ranked passages; a
             # comparison needs each side it compares ("micro-TESE versus conventional TESE").
