@@ -327,8 +327,9 @@ def salient_words(text: str) -> list[str]:
 
 
 def asks_human_existence(lowered: str) -> bool:
-    """Whether a question asks if something has been done or shown in people ("has it been proven in actual men?")."""
-    return bool(ASKS_EXISTENCE.search(lowered) and _HUMAN_STUDY.search(lowered))
+    """Whether a question asks if something has been done or shown in people ("has it been proven in actual men?", "does
+    this stuff actually work in real men yet?")."""
+    return bool((ASKS_EXISTENCE.search(lowered) or _EFFECT_ASKED.search(lowered)) and _HUMAN_STUDY.search(lowered))
 
 
 def _common_prefix(a: str, b: str) -> int:
