@@ -114,3 +114,15 @@ def test_quotes_running_on_under_one_label_make_one_bullet():
                    Quote("Trials are registered.", (), "p", "s", label="Human studies")))
     assert _prose_markdown(block).splitlines() == ["- **Animal models:** Several mechanisms: (1) one [1]; (2) two [2].",
                                                    "- **Human studies:** Trials are registered."]
+
+
+def test_a_connective_opening_what_is_read_is_left_out_but_kept_in_the_quote():
+    from reviewqa.answer import Prose, Quote
+    from reviewqa.render import _prose_markdown
+
+    block = Prose((Quote("However, the NOA accounts for about 10% of infertility cases.", (), "p", "s"),
+                   Quote("However, it is idiopathic [9].", (9,), "p", "s")))
+    assert _prose_markdown(block) == "The NOA accounts for about 10% of infertility cases. However, it is idiopathic [9]."
+    assert block.quotes[0].text.startswith("However, ")
+    kept = Prose((Quote("As a result, the probability is about 13.4% [22].", (22,), "p", "s"),))
+    assert _prose_markdown(kept).startswith("As a result, ")

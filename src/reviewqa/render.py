@@ -70,9 +70,25 @@ def plain(text: str) -> str:
     return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 
-def quote_text(quote: Quote) -> str:
-    """A quote as read: an abstract's words are labelled with the work they come from."""
-    return f"{quote.source}: {quote.text}" if quote.source.startswith("Abstract of") else quote.text
+# A connective opening a sentence links it to one the reader was not shown: where the sentence opens what is read, it is
+# left out ("However, the NOA accounts for…" is read "The NOA accounts for…"). Connectives carrying meaning ("As a
+# result", "Among them") stay.
+_OPENING_CONNECTIVE = re.compile(r"^(?:However|Moreover|Furthermore|In addition|Additionally|Also|Besides|Nevertheless|Nonetheless"
+                                 r"|Meanwhile|Indeed|By the way|At the same time|On the other hand|In this regard|Notably),\s+(?=\w)")
+
+
+def quote_text(quote: Quote, opens: bool = False) -> str:
+    """A quote as read: an abstract's words are labelled with the work they come from; a quote that `opens` what is read
+    drops its opening connective."""
+    text = quote.text
+    if opens and _OPENING_CONNECTIVE.match(text):
+        rest = _OPENING_CONNECTIVE.sub("", text)
+        text = rest[0].upper() + rest[1:]
+    return f"{quote.source}: {text}" if quote.source.startswith("Abstract of") else text
+
+
+def _run_text(quotes: Sequence[Quote]) -> str:
+    return " ".join(quote_text(quote, opens=number == 0) for number, quote in enumerate(quotes))
 
 
 def cell_markdown(column: str, value: str) -> str:
@@ -103,10 +119,10 @@ def _prose_markdown(block: Prose) -> str:
     if any(quote.label for quote in block.quotes):
         lines = []
         for label, run in _labelled_runs(block.quotes):
-            text = linked_codes(" ".join(escape_markdown(quote_text(q)) for q in run))
+            text = linked_codes(escape_markdown(_run_text(run)))
             lines.append(f"- **{escape_markdown(label)}:** {text}" if label else f"- {text}")
         return "\n\n".join(head + ["\n".join(lines)])
-    return "\n\n".join(head + [linked_codes(" ".join(escape_markdown(quote_text(q)) for q in block.quotes))])
+    return "\n\n".join(head + [linked_codes(escape_markdown(_run_text(block.quotes)))])
 
 
 def _table_markdown(block: TableBlock) -> str:
@@ -195,9 +211,9 @@ def _block_text(block: Block) -> list[str]:
     if isinstance(block, Prose):
         head = [block.heading] if block.heading else []
         if any(q.label for q in block.quotes):
-            return head + [f"- {label + ': ' if label else ''}{' '.join(quote_text(q) for q in run)}"
+            return head + [f"- {label + ': ' if label else ''}{_run_text(run)}"
                            for label, run in _labelled_runs(block.quotes)]
-        return head + [" ".join(quote_text(q) for q in block.quotes)]
+        return head + [_run_text(block.quotes)]
     if isinstance(block, TableBlock):
         if not block.shown:
             return []
