@@ -55,7 +55,8 @@ def test_how_rare_a_missing_word_is(assessor, word, rarity):
     assert assessor.rarity(word, {"fda"}) == rarity
 
 
-@pytest.mark.parametrize("word", ["lipo", "suction", "diagnosed", "ghasemzadeh", "hasankolai", "azoosperma"])
+@pytest.mark.parametrize("word", ["lipo", "suction", "diagnosed", "ghasemzadeh", "hasankolai", "azoosperma",
+                                  "rna", "nlm", "irct"])  # (miRNAs; National Library of Medicine; Iranian Registry of Clinical Trials)
 def test_parts_relatives_names_and_slips_of_the_reviews_words_are_known(assessor, word):
     assert assessor.is_known(word)
 
@@ -316,3 +317,29 @@ def test_another_treatment_bringing_sperm_back_is_not_assessed(assistant):
 ])
 def test_who_asks_and_what_for_is_not_what_is_asked(assistant, question):
     assert assistant.ask(question).covered
+
+
+def test_the_askers_own_words_are_no_missing_topic(assistant):
+    answer = assistant.ask("I'm an andrology nurse and patients keep asking about 'tumescent' liposuction for the fat harvest. "
+                           "How does the review describe it?")
+    assert answer.covered and "epinephrine" in to_markdown(answer)
+
+
+@pytest.mark.parametrize("question, unreported", [
+    ("Did the Korean and Jordanian MSC erectile dysfunction trials actually improve erections? what were the results", "results"),
+    ("Has any man with NOA fathered a baby after MSC injection? any pregnancy or live birth rates from the human trials?", "pregnancy"),
+    ("How many million bone marrow MSCs were injected per testis in the Egyptian azoospermia trials?", "the number of bone marrow MSCs"),
+])
+def test_what_trials_did_to_people_is_declined_as_unreported(assistant, question, unreported):
+    answer = assistant.ask(question)
+    assert not answer.covered and f"does not report {unreported}" in to_markdown(answer)
+
+
+def test_a_comparison_asked_by_how_much_needs_a_figure(assistant):
+    answer = assistant.ask("In the busulfan mouse model, did exosomes alone beat whole MSCs on sperm count? which was better and by how much")
+    assert not answer.covered and "no figure" in to_markdown(answer)
+
+
+def test_whether_it_works_in_people_is_answered_by_what_has_been_published(assistant):
+    answer = assistant.ask("so does this stuff actually work in real men yet or only in mice")
+    assert answer.covered and to_markdown(answer).startswith("No studies have been published to treat azoospermia")

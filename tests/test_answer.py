@@ -661,3 +661,8 @@ def test_a_definition_asked_in_one_line_for_a_first_year_is_a_definition(assista
 ])
 def test_a_list_announced_before_a_colon_counts_its_items(assistant, question, lead):
     assert to_markdown(assistant.ask(question)).startswith(lead)
+
+
+def test_a_compound_definition_says_what_the_term_is_not_only_what_it_is_classed_as(assistant):
+    text = to_markdown(assistant.ask("wat does non obstructive azoospermia actually mean? is it like zero sperm"))
+    assert "absence of spermatozoa in ejaculates due to spermatogenic deficiency" in text[:400]

@@ -714,3 +714,20 @@ def test_lay_names_of_a_source_are_its_value():
 
     query = parse_table_question("stem cells from period blood turned into egg-like cells: what did they use to induce them?")
     assert query is not None and ("Menstrual blood",) in [c.values for c in query.conditions]
+
+
+def test_values_compared_are_told_side_by_side_by_their_other_columns(tables):
+    query, result = ask(tables, "whats the difference between the trials for women and the ones for men in that trial table?")
+    assert query.side_by_side and query.focus == ("Female", "Male")
+    female, male = result.summary.split(". Female ")[1].split(". Male ")
+    assert female.startswith("(15 trials): ") and "country China (7)" in female and "source Umbilical cord (7)" in female
+    assert male.startswith("(10 trials): ") and "disease/syndrome Azoospermia (6)" in male and "country Egypt (4)" in male
+    assert "Date" not in result.summary and "CT code" not in result.summary
+
+
+@pytest.mark.parametrize("question", ["how many female vs male trials?", "busulfan vs cisplatin NOA models - how often is each used?",
+                                      "Table 3 - which ones are xenotransplant vs allotransplant?"])
+def test_values_counted_or_listed_are_not_told_side_by_side(tables, question):
+    query, result = ask(tables, question)
+    assert len(query.focus) == 2 and not query.side_by_side
+    assert "(none)" not in result.summary and "):" not in result.summary.split(";")[-1]

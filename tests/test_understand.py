@@ -312,3 +312,20 @@ def test_who_asks_and_what_for_is_left_out_of_the_reading():
 def test_a_contraction_is_no_typing_slip():
     reading = read("any table 3 studies that weren't in mice or rats?", [], {})
     assert reading.table is not None and reading.table.conditions[0].negated
+
+
+def test_a_number_sign_asks_how_many_and_tbl_names_a_table(references):
+    reading = read("# recipient species in the in vivo azoospermia table?", [], references)
+    assert reading.table is not None and reading.table.intent == "values" and reading.table.values_field == "species"
+    assert read("Tbl 3 - which MSC sources were tx'd into rat NOA models?", [], references).table.tables == (3,)
+
+
+def test_asking_only_fields_of_an_entry_follows_the_work_just_looked_up(references):
+    earlier = Turn("what is ref 57", references=(57,))
+    assert read("what journal and year?", [earlier], references).references == (57,)
+    assert read("what journal and year?", [], references).references == ()
+
+
+def test_a_definition_whose_part_ends_in_a_comma_is_still_a_definition(references):
+    reading = read("what does non-obstructive azoospermia actually mean, and is the obstructive kind the better one?", [], references)
+    assert reading.defines == "non-obstructive azoospermia"

@@ -199,6 +199,24 @@ def _values_recorded(query: TableQuery, table: TypedTable) -> str:
     return f"; {_lower(column)} recorded{where}: {_listed(counts, column)}"
 
 
+# A side of a comparison is told by each other column's commonest values, this many of them ("country China (6),
+# Egypt (4)"); dates, phases, codes and references tell little of a side.
+_PROFILE_VALUES = 2
+_UNPROFILED = frozenset({"Date", "Phase", "CT code", "References", "Reference"})
+
+
+def _profile(table: TypedTable, rows: Sequence, skip: set[str]) -> str:
+    """Rows described by the commonest values of their other columns."""
+    if not rows:
+        return "(none)"
+    described = []
+    for column in table.columns:
+        counts = _tally(row.categories(column) for row in rows) if column not in skip | _UNPROFILED else ()
+        if counts:
+            described.append(f"{_lower(column)} {_listed(counts[:_PROFILE_VALUES], column)}")
+    return f"({_size(table.number, len(rows), len(_unique_refs(row.refs for row in rows)))}): " + "; ".join(described)
+
+
 def _lower(name: str) -> str:
     """'Recipient species' → 'recipient species'; acronyms ('MSC source', 'CT code') stay."""
     return name if name[:2].isupper() else name[:1].lower() + name[1:]
@@ -264,6 +282,11 @@ def _answer_one(query: TableQuery, table: TypedTable) -> TableResult:
                 refs_of.setdefault(value, set()).update(row.refs)
         cited = {value: len(found) for value, found in refs_of.items()} if table.number != 4 else None  # a trial is one study
         summary += "; " + _values_phrase(_lower(values_column), value_counts, query, (table.number,), len(matched), without, cited)
+        if query.side_by_side and len(query.focus) > 1 and not query.order:
+            # "female vs male trials": the values set against each other, side by side, by what else their rows record.
+            skip = {values_column, *(column for _, column in tested)}
+            summary += "".join(f". {value} {_profile(table, [row for row in matched if value in row.categories(values_column)], skip)}"
+                               for value in query.focus)
     elif not matched and not query.untestable:
         summary += _values_recorded(query, table)
     return TableResult(

@@ -123,12 +123,14 @@ class TableQuery:
     # and erectile dysfunction trials differ in cell source?": sources per disease): (field, values).
     split: tuple[str, tuple[str, ...]] | None = None
     listed: tuple[str, ...] = ()  # values of values_field whose rows are shown first ("allo vs xeno: which were xeno?")
+    side_by_side: bool = False  # the focus values are compared, not counted: each told by its rows' other columns
 
     def to_dict(self) -> dict:
         return {"tables": list(self.tables), "conditions": [c.to_dict() for c in self.conditions],
                 "intent": self.intent, "values_field": self.values_field, "untestable": list(self.untestable),
                 "focus": list(self.focus), "order": self.order,
-                "split": [self.split[0], list(self.split[1])] if self.split else None, "listed": list(self.listed)}
+                "split": [self.split[0], list(self.split[1])] if self.split else None, "listed": list(self.listed),
+                "side_by_side": self.side_by_side}
 
     @classmethod
     def from_dict(cls, data: dict) -> TableQuery:
@@ -141,7 +143,7 @@ class TableQuery:
                    tuple(map(str, data.get("untestable", ()))), tuple(map(str, data.get("focus", ()))),
                    order if order in ORDERS else "",
                    (str(split[0]), tuple(map(str, split[1]))) if isinstance(split, list) and len(split) == 2 else None,
-                   tuple(map(str, data.get("listed", ()))))
+                   tuple(map(str, data.get("listed", ()))), bool(data.get("side_by_side", False)))
 
 
 # The state of a table conversation is simply the last query answered.
@@ -162,6 +164,7 @@ _TABLE_WORD = re.compile(r"\btables?\b")
 
 STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
 _STUDY_NOUN = STUDY_NOUN
+_COUNTED_OR_LISTED = re.compile(r"\bhow often\b|\bwhich\b|\bwhat (?:are|were) (?:the|they)\b|\blist\b")
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
 # "How many" counts the tables' rows only when what follows is a study noun ("how many busulfan rat models"),
 # not people or cells ("how many men…", "how many MSCs were injected").
@@ -259,7 +262,7 @@ _LATEST = re.compile(r"\b(?:newest|latest|most recent|last registered)\b")
 _FEWEST = re.compile(r"\b(?:fewest|least|rarest|smallest number|lowest number)\b")
 # Between the values set against each other: the joining word, then perhaps what repeats the first value's words
 # ("from the United States or from China", "in rats vs in mice", "Korea and the trials from Egypt").
-_REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|for|still|currently|now|{_STUDY_NOUN}))*"
+_REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|ones?|for|still|currently|now|{_STUDY_NOUN}))*"
 # "which trials are in men and which in women?", "how many used rats and how many mice?": the question asked again of
 # the second value sets the two against each other.
 _ASKED_AGAIN = rf"(?:,\s*)?(?:and|or|vs\.?|versus)\s+(?:which|what|how many)(?:\s+(?:ones?|of them|are|were|is|was|used|use|done)|{_REPEATED})*"
@@ -613,6 +616,7 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     focus: tuple[str, ...] = ()
     listed: tuple[str, ...] = ()
     split = None
+    side_by_side = False
     if reading.compared and not values_field and not _order(lowered, True):
         # "male vs female germ-cell inducers": what the values set against each other are compared on, named after them
         # (not "were adult or fetal sources used more?", which asks which has more).
@@ -634,6 +638,9 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     elif reading.compared:  # "female vs male trials": rows per value of that column
         values_field, focus = reading.compared
         listed = reading.listed
+        # Told side by side when compared, not counted or listed ("how many female vs male trials?", "how often is each
+        # used?", "which ones were xeno?").
+        side_by_side = not (_COUNT.search(lowered) or _COUNTED_OR_LISTED.search(lowered) or listed)
     asked = _asked_of_named_studies(text, lowered, found, conditions)
     if asked is not None and not values_field and not reading.compared:
         # "is the Jordan azoospermia trial still recruiting?": the trials named, counted by the value asked of them.
@@ -700,7 +707,8 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     tables, untestable = _choose_tables(study_tables or tuple(TABLE_LABELS), conditions + dated, values_field, explicit)
     if not tables:
         return None  # no table records what is asked: the prose answers
-    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order, split, listed)
+    return TableQuery(tables, tuple(conditions), intent or "rows", values_field, untestable, focus, order, split, listed,
+                      side_by_side)
 
 
 # What a yes/no question asks of studies it has named, as opposed to what names them ("has any human study on

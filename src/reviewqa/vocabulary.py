@@ -438,11 +438,12 @@ VOCABULARY: tuple[Term, ...] = tuple(
     ])
     + _terms("transplantation", [
         ("Allotransplant", (), ("allogeneic", "allogenic", "allotransplantation", "allograft", "allogeneic transplant", "allo",
-                                 "same species", "donor cells", "donated cells", "from donors", "donors")),
+                                 "same species", "same kind of animal", "same animal", "donor cells", "donated cells", "from donors", "donors")),
         ("Autotransplant", (), ("autologous", "autotransplantation", "autograft", "auto", "own cells", "their own cells",
                                 "patient's own cells", "patient themselves", "own tissue")),
         ("Xenotransplant", (), ("xenogeneic", "xenogenic", "xenotransplantation", "xenograft", "xeno", "cross-species",
-                                 "another species", "a different species", "other species")),
+                                 "another species", "a different species", "other species", "different kind of animal",
+                                 "another animal")),
     ])
     + _terms("therapeutic", [
         ("Cell", (), ("whole cells", "whole-cell")),
