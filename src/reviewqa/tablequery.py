@@ -162,7 +162,7 @@ _TABLE_MENTION = re.compile(r"\b(?:tables?|tbls?|tab)\.?\s*([1-4])\b")  # ("Tbl 
 _CLINICAL_TABLE = re.compile(r"\bclinical[- ]trials? table\b")
 _TABLE_WORD = re.compile(r"\btables?\b")
 
-STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|reports|models?|works)"
+STUDY_NOUN = r"(?:studies|study|trials?|rows?|experiments?|entries|entry|papers?|references|refs|reports|models?|works)"
 _STUDY_NOUN = STUDY_NOUN
 _COUNTED_OR_LISTED = re.compile(r"\bhow often\b|\bwhich\b|\bwhat (?:are|were) (?:the|they)\b|\blist\b")
 _COUNT = re.compile(r"\bhow many\b|\bcount\b|\bnumber of\b|\btotal\b")
@@ -188,7 +188,7 @@ _YES_NO_ABOUT_THEM = re.compile(r"^(?:are|were|is|was|do|did|does|have|had)\b(?:
 # A follow-up this short naming only values ("any in rats?", "the female ones?") narrows or replaces the previous query.
 _SHORT_FOLLOW_UP_WORDS = 4
 # Asking for the review's judgement or reasons, not for rows ("which source does the review suggest?").
-_JUDGEMENT = re.compile(r"\b(?:why|suggest\w*|recommend\w*|prefer\w*|best|better|advantages?|conclude[sd]?"
+_JUDGEMENT = re.compile(r"\b(?:why|suggest\w*|recommend\w*|prefer\w*|favou?r(?:s|ed)?|best|better|advantages?|conclude[sd]?"
                         # ("what MSC source did they use?" asks what was done, not a judgement.)
                         r"|(?:would|should|do|does) (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|use|go with|opt for)"
                         r"|did (?:the )?(?:authors?|review|they|you|i|we) (?:choose|pick|go with|opt for)"

@@ -36,7 +36,7 @@ INTENTS = ("fact", "rows", "count", "compare", "summary", "limitations", "refere
 # Asking for the review's judgement: its recommendations answer ("which source does the review suggest?").
 # ("what FSH level suggests NOA?" asks what indicates it: a thing that suggests is no one's recommendation.)
 JUDGEMENT = re.compile(r"\b(?:best|better|suggest(?:ed|ion|ions|ing)?|(?:review|authors?|paper|study|it|they|he|she) suggests"
-                       r"|recommend\w*|prefer\w*|advise\w*|should|ideal|optimal|most promising"
+                       r"|recommend\w*|prefer\w*|favou?r(?:s|ed)?|advise\w*|should|ideal|optimal|most promising"
                        r"|choose|pick|go with|opt for|which (?:\w+ ){1,3}?to use)\b")
 _TABLE_INTENTS = {"rows": "rows", "count": "count", "values": "compare"}
 
@@ -59,7 +59,7 @@ _WORK_BY_BEFORE = re.compile(r"\b(?:paper|study|article|work|trial|review|ref|re
 # Asking for a cited work without naming it: "which paper…", "doi of…", "…paper citation", "show me the ref".
 _REFERENCE_SEARCH = re.compile(
     r"\b(?:refs?|references?(?!\s+(?:values?|ranges?|intervals?|standards?|points?|groups?|levels?))|citations?|cite|"
-    r"dois?|bibliograph\w*)\b|\b(?:which|what) (?:paper|study|article|publication|group|team)\b"
+    r"dois?|bibliograph\w*)\b|\b(?:which|what) (?:paper|study|article|publication|group|team)\b(?! (?:types?|designs?|kinds?)\b)"
     # "the urine derived stem cell paper": a cited work told by what it is about
     r"|\bthe (?:(?!(?:this|systematic|present|whole|of|the|in|for|on|to|a|an|review)\b)[\w-]+ ){1,6}?(?:paper|article|publication)\b"
     # "the paper about urine stem cells", "the study on guinea pigs": a cited work told by what it is about
@@ -533,7 +533,8 @@ def read(question: str, history: Sequence[Turn], references: Mapping[int, Refere
             and len(re.findall(r"\w+", question)) <= _FOLLOW_UP_MAX_WORDS:
         # "give me their NCT numbers" after "which country has the most trials?": the rows behind that answer.
         table = rows_behind(state, previous.leading_values if previous else ())
-    if _REFERENCE_SEARCH.search(question.lower()):
+    if _REFERENCE_SEARCH.search(question.lower()) and not (table is not None and table.intent == "count"):
+        # (not "how many refs cover bone marrow MSCs in busulfan rats?": the tables count the works cited)
         # "doi of the urine stem cells exosome paper", "hamster fat MSC busulfan paper citation": the work is found
         # from what the question says of it (its table row, the sentence citing it, its title or journal).
         claim = _REPORTED_CLAIM.search(question.lower())
