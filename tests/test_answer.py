@@ -666,3 +666,8 @@ def test_a_list_announced_before_a_colon_counts_its_items(assistant, question, l
 def test_a_compound_definition_says_what_the_term_is_not_only_what_it_is_classed_as(assistant):
     text = to_markdown(assistant.ask("wat does non obstructive azoospermia actually mean? is it like zero sperm"))
     assert "absence of spermatozoa in ejaculates due to spermatogenic deficiency" in text[:400]
+
+
+def test_each_section_asked_for_by_name_is_quoted_in_the_order_asked(assistant):
+    text = to_markdown(assistant.ask("who paid for this review? and do the authors declare any conflicts of interest?"))
+    assert text.index("Allame Tabatabaie") < text.index("no competing interests")

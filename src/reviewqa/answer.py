@@ -31,7 +31,7 @@ from .records import Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
 from .tablequery import YES_NO
-from .understand import JUDGEMENT, METHODS_SECTIONS, STRANDS, Query, Reading
+from .understand import ADMIN_SECTIONS, JUDGEMENT, METHODS_SECTIONS, STRANDS, Query, Reading
 from .vocabulary import FIELD_ABBREVIATIONS, english_zipf, expand_query, spelled_out
 
 # A sentence opening like this draws the conclusion of the one before ("As a result, … about 13.4%"): a quoted
@@ -872,12 +872,27 @@ def _abbreviations(query: Query, evidence: Evidence, settings: AnswerSettings) -
     return [Prose(entries)] + ([Prose(tuple(_quote(evidence, s) for s in introduced))] if introduced else [])
 
 
-def _section(sentence: Sentence, evidence: Evidence, settings: AnswerSettings) -> list[Block]:
-    """A short section asked for by name ("who funded the review?") quoted as the review has it, from its start."""
-    section = evidence.index.chunks[sentence.chunk].section
-    told = each_text_once(s for position, chunk in enumerate(evidence.index.chunks) if chunk.section == section
-                          for s in evidence.by_chunk.get(position, ()))
-    return [Prose(tuple(_quote(evidence, s) for s in _within(told, settings.max_chars)))]
+def _sections(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence, settings: AnswerSettings) -> list[Block]:
+    """Short sections asked for by name ("who funded the review?", "…and any conflicts of interest?") quoted as the review
+    has them, each from its start, in the order the question asks for them (the best candidate's first, else)."""
+    chunks = evidence.index.chunks
+    asked = [chunks[c.sentence.chunk] for c in candidates] + list(chunks)
+    by_name = {chunk.section: asked_as(chunk) for chunk in asked
+               if asked_as(chunk) in query.reading.asks_sections and section_gate(chunk) == ADMIN}
+    lowered = query.reading.question.lower()
+
+    def where_asked(section: str) -> int:
+        named = ADMIN_SECTIONS.get(by_name[section])
+        found = named.search(lowered) if named else None
+        return found.start() if found else len(lowered)
+
+    names = sorted(by_name, key=where_asked)
+    blocks: list[Block] = []
+    for section in names:
+        told = each_text_once(s for position, chunk in enumerate(chunks) if chunk.section == section
+                              for s in evidence.by_chunk.get(position, ()))
+        blocks.append(Prose(tuple(_quote(evidence, s) for s in _within(told, settings.max_chars // len(names)))))
+    return blocks
 
 
 def _within(sentences: Sequence[Sentence], max_chars: int) -> list[Sentence]:
@@ -1323,7 +1338,7 @@ def compose(query: Query, hits: Sequence[Hit], candidates: Sequence[ScoredSenten
         blocks = _compare(query, candidates, evidence, settings)
     elif candidates and asked_as(evidence.index.chunks[candidates[0].sentence.chunk]) in reading.asks_sections \
             and section_gate(evidence.index.chunks[candidates[0].sentence.chunk]) == ADMIN:
-        blocks = _abbreviations(query, evidence, settings) or _section(candidates[0].sentence, evidence, settings)
+        blocks = _abbreviations(query, evidence, settings) or _sections(query, candidates, evidence, settings)
     else:
         blocks = _fact(query, candidates, evidence, settings)
     if not blocks:
