@@ -671,3 +671,8 @@ def test_a_compound_definition_says_what_the_term_is_not_only_what_it_is_classed
 def test_each_section_asked_for_by_name_is_quoted_in_the_order_asked(assistant):
     text = to_markdown(assistant.ask("who paid for this review? and do the authors declare any conflicts of interest?"))
     assert text.index("Allame Tabatabaie") < text.index("no competing interests")
+
+
+def test_a_side_typed_as_an_abbreviation_is_told_by_its_spelled_out_phrase(assistant):
+    text = to_markdown(assistant.ask("OA vs NOA - which has the better outlook per the paper and why?"))
+    assert text.startswith("- **OA:** This is important, since obstructive azoospermia is more favorable")

@@ -1150,21 +1150,25 @@ def _side_mentions(evidence: Evidence, sides: Sequence[str]):
 
     The review's subject words ("MSCs", "azoospermia") tell no side apart, and neither do words the sides share;
     a side whose words lie inside another's ("obstructive" in "non-obstructive azoospermia") is named only where
-    its words stand outside the other's phrase."""
+    its words stand outside the other's phrase. A side typed as an abbreviation is its spelled-out phrase ("OA vs NOA":
+    "obstructive azoospermia" lies inside "non-obstructive azoospermia")."""
     stems = [_side_words(evidence, side) for side in sides]
-    literal = [lexical.tokenize(side) for side in sides]
+    abbreviations = {**FIELD_ABBREVIATIONS, **evidence.shortenings}
+    phrases = [abbreviations.get(side.strip(), side) for side in sides]
+    literal = [lexical.tokenize(phrase) for phrase in phrases]
     spans: list[list[re.Pattern[str]]] = [[] for _ in sides]  # per side: other sides' phrases that contain its words
     heads: list[set[str]] = [set() for _ in sides]
     for index, words in enumerate(literal):
         for j, other in enumerate(literal):
             if j != index and words and set(words) < set(other):
-                spans[index].append(_phrase_pattern(sides[j], words))
+                spans[index].append(_phrase_pattern(phrases[j], words))
                 # "obstructive vs non-obstructive azoospermia": the words after the shared ones belong to both sides.
                 heads[j].update(other[max(other.index(word) for word in words) + 1:])
     distinct = []
     for index, own in enumerate(stems):
         others = set().union(*(other for j, other in enumerate(stems) if j != index)) | heads[index]
-        distinct.append(own - others - evidence.topic_words or own - others or set(literal[index]) - heads[index])
+        inside = set(literal[index]) - heads[index] if spans[index] else set()  # told only by its own phrase's words
+        distinct.append(inside or own - others - evidence.topic_words or own - others or set(literal[index]) - heads[index])
 
     def named(sentence: Sentence) -> tuple[bool, ...]:
         found = []
