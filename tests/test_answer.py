@@ -676,3 +676,8 @@ def test_each_section_asked_for_by_name_is_quoted_in_the_order_asked(assistant):
 def test_a_side_typed_as_an_abbreviation_is_told_by_its_spelled_out_phrase(assistant):
     text = to_markdown(assistant.ask("OA vs NOA - which has the better outlook per the paper and why?"))
     assert text.startswith("- **OA:** This is important, since obstructive azoospermia is more favorable")
+
+
+def test_a_compound_question_that_one_sentence_answers_is_answered_as_one_fact(assistant):
+    text = to_markdown(assistant.ask("what is the SSF in fat tissue, and what cells are in it?"))
+    assert "stromal-vascular fraction (SSF)" in text and "pre-adipocytes" in text and "collagenase" not in text

@@ -568,7 +568,8 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     margin = settings.explanation_margin if query.reading.explanation else None
     # One fact asked is one fact answered: a how or why question's reasoning, or a compound question's parts, run longer.
     # (Table rows leading are each their own fact.)
-    one_fact = not (query.reading.explanation or len(query.reading.parts) > 1
+    # (A compound question whose parts one sentence answers asks one fact: "how many … have NOA?? like what percent")
+    one_fact = not (query.reading.explanation or len(leading) > 1
                     or (candidates and _is_row(evidence, candidates[0].sentence)))
     limit = settings.fact_sentences if one_fact else settings.max_sentences
     chosen = _select(candidates, evidence, settings, limit=limit, margin=margin, leading=leading, topic=topic,
