@@ -731,3 +731,8 @@ def test_values_counted_or_listed_are_not_told_side_by_side(tables, question):
     query, result = ask(tables, question)
     assert len(query.focus) == 2 and not query.side_by_side
     assert "(none)" not in result.summary and "):" not in result.summary.split(";")[-1]
+
+
+def test_the_female_germ_cell_table_is_table_2(tables):
+    query, result = ask(tables, "how many MSC sources appear in the female germ cell table?")
+    assert query.tables == (2,) and result.summary.startswith("Table 2 — female germ cells in vitro: 13 rows")

@@ -329,3 +329,7 @@ def test_asking_only_fields_of_an_entry_follows_the_work_just_looked_up(referenc
 def test_a_definition_whose_part_ends_in_a_comma_is_still_a_definition(references):
     reading = read("what does non-obstructive azoospermia actually mean, and is the obstructive kind the better one?", [], references)
     assert reading.defines == "non-obstructive azoospermia"
+
+
+def test_a_definition_may_name_the_part_of_the_review_it_is_in(references):
+    assert read("what does LS stand for in the fat harvesting section?", [], references).defines == "LS"

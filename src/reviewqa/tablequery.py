@@ -154,7 +154,7 @@ _STUDY_FAMILY = {1: (1, 2), 2: (1, 2), 3: (3,), 4: (4,)}
 
 # Study-type words → tables.
 _STUDY_TYPES: tuple[tuple[re.Pattern, tuple[int, ...]], ...] = (
-    (re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*"), (1, 2)),
+    (re.compile(r"\bin[ -]vitro\b|\bdifferentiat\w*|\bgerm[ -]cells? tables?\b"), (1, 2)),  # ("the female germ cell table")
     (re.compile(r"\bin[ -]vivo\b|\banimals?\b|\bpre-?clinical\b"), (3,)),
     (re.compile(r"\bclinical\b|\btrials?\b|\bnct\d*|\bpatients\b|\bregistered\b"), (4,)),
 )

@@ -297,7 +297,8 @@ _DEFINITION = re.compile(
     r"(?:,?\s+(?:exactly|again|actually|anyway|simply|briefly|please|pls|(?:for|to) (?:me|us|a (?:student|layman|patient))"
     r"|for an? (?:first|second|third|1st|2nd|3rd)[- ]year(?: (?:med )?students?)?|for (?:a )?(?:beginners?|non-?scientists?)"
     r"|in (?:one|a|1|two|2|a few|a couple of) (?:lines?|sentences?|words?)"
-    r"|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)|here|in (?:this|the) (?:review|paper|article)))*"
+    r"|in (?:simple|plain|lay(?:man'?s)?|easy) (?:words|terms|english|language)|here|in (?:this|the) (?:review|paper|article)"
+    r"|in (?:this|the) (?:[\w-]+ ){0,3}?(?:section|part|paragraph|bit)))*"
     r"\s*[?.!]*\s*$", re.IGNORECASE)
 _DEFINED_TERM_WORDS = 3
 # Words that only colour the question ("what does NOA actually mean?").
