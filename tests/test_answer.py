@@ -181,7 +181,7 @@ def test_the_oldest_trial_shows_the_rows_of_its_date(assistant):
 
 def test_where_trials_stand_is_the_human_strand_and_overall_success_a_figure(assistant):
     status = to_markdown(assistant.ask("where do clinical trials of MSCs for azoospermia stand right now?"))
-    assert "no studies have been published" in status
+    assert "no studies have been published" in status.lower()
     assert "13.4%" in to_markdown(assistant.ask("whats the overall success chance with TESE ICSI for NOA men"))
 
 
@@ -518,7 +518,7 @@ def test_a_follow_up_naming_another_trial_does_not_carry_the_code_before(assista
 
 def test_whether_human_data_exist_is_answered_after_a_leading_so(assistant):
     text = to_markdown(assistant.ask("so is there actually any published human data on MSCs for NOA, or is it all rodents?"))
-    assert "no studies have been published" in text and "Jordan" in text
+    assert "no studies have been published" in text.lower() and "Jordan" in text
 
 
 def test_a_later_part_asking_something_of_its_own_is_answered_too(assistant):

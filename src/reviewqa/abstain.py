@@ -87,6 +87,13 @@ _OTHER_TREATMENT_EFFECT = re.compile(
     r"^(?:so |and |but )?(?:does|do|did|can|could|will|would|is|are)\s+(?P<treatment>.+?)\s+(?:(?:improve|help|work|restore|bring back"
     r"|increase|cure|boost|raise|fix|reverse|induce)\w*\b.*\b(?:sperm\w*|fertility|pregnan\w*|azoospermi\w*|infertil\w*)"
     r"|bring\w*\s+(?:the\s+)?(?:sperm\w*|fertility)\s+back)")
+# … restoring what NOA takes ("does varicocele repair bring back sperm in NOA?"), in people or not: not "does busulfan
+# induce azoospermia?", which names a model.
+_RESTORES = re.compile(r"\b(?:improv|help|work|restor|bring\w* back|brought back|cure|fix|revers)\w*")
+_ASKED_OF = re.compile(r"\b(?:you|we|i|they|it|this|that)\b")  # ("can you sum up what the animal work showed…" names no treatment)
+# Who asks, with what they do: "I'm an embryology trainee", "as a hospital pharmacist".
+_ASKER_PHRASE = re.compile(r"\b(?:i'?m|i am|as|we'?re|we are)\s+(?:an?\s+)?((?:[\w-]+\s+){0,2}?)(?:%s)\b" % "|".join(sorted(ASKER_WORDS)))
+_MEASURED_AFTER = re.compile(r"\b(?:measur|assess|evaluat|quantif)\w*\s+(?P<what>(?:[\w-]+\s+){1,6}?)(?:after|following|post)\b")
 _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?|cells?|msc-\w+|cell-based|cell therapy)\b")
 # A number that names something rather than counting it.
 _NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")
@@ -489,6 +496,12 @@ class Assessor:
         best_score = best.score if best else 0.0
         lowered = reading.question.lower()
         trial_result = _A_TRIAL.search(lowered) and (_TRIAL_OUTCOMES.search(lowered) or _EFFECT_ASKED.search(lowered))
+        measured_after = _MEASURED_AFTER.search(lowered)
+        if measured_after and not _REVIEWED_TREATMENT.search(measured_after["what"]):
+            # "did any human MSC study measure sperm DNA fragmentation after injection?": what studies found after
+            # treatment is no table's (they record sources, models and designs) and the review reports none.
+            return Coverage(False, (), "outcome", best, best_score, 1.0,
+                            reading.question[measured_after.start("what"):measured_after.end("what")].strip())
         if reading.table is not None and not trial_result:  # (a trial's results are no table's: declined below)
             # A table question is answered (or found empty) by the table — unless it asks a measured quantity the tables
             # do not record ("what busulfan dose…": Table 3 names the drug, never its dose), or a share of anything but
@@ -503,8 +516,9 @@ class Assessor:
         names = {word.lower() for n in reading.references if n in self.evidence.references
                  for word in re.findall(r"[^\W\d_]+", self.evidence.references[n].entry)} \
             | (_ENTRY_FIELDS if reading.references else set())
+        asker = {w for phrase in _ASKER_PHRASE.findall(lowered) for w in phrase.split()}  # ("im an embryology trainee")
         words = [w for w in salient_words(reading.text) if w.upper() not in named and not w.isdigit() and w not in names
-                 and not ((self._manner_word(w, reading.text.lower()) or w in ASKER_WORDS) and not self.is_known(w))]
+                 and not ((self._manner_word(w, reading.text.lower()) or w in ASKER_WORDS or w in asker) and not self.is_known(w))]
         # Typed in capitals ("COVID", "hCG") or numbered ("covid-19", "h1n1"): a name, whatever its frequency in English.
         capitals = {w.lower() for w in _WORD.findall(reading.text) if len(w) >= 2 and (w.isupper() or not w[1:].islower())} \
             | {w.lower() for w in _NUMBERED_NAME.findall(reading.text)}
@@ -530,7 +544,8 @@ class Assessor:
         if not methods_asked and (technical or (uncommon and best_score < self.settings.decisive_evidence)):
             return result("vocabulary", technical + uncommon)
         other = _OTHER_TREATMENT_EFFECT.search(lowered)
-        if other and (_HUMAN_STUDY.search(lowered) or _PEOPLE_OUTCOMES.search(lowered)) \
+        restores = other and _RESTORES.search(lowered, other.end("treatment")) and not _ASKED_OF.search(other["treatment"])
+        if other and (_HUMAN_STUDY.search(lowered) or _PEOPLE_OUTCOMES.search(lowered) or restores) \
                 and not _REVIEWED_TREATMENT.search(other["treatment"]):
             return Coverage(False, missing, "treatment", best, best_score, coverage, other["treatment"].strip())
         # A registered trial, named by its code or described ("the Russian adipose stem cell trial").

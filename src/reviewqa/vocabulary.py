@@ -60,6 +60,7 @@ ASKER_WORDS = frozenset("""
 nurse nurses resident residents student students doctor doctors physician physicians clinician clinicians gp gps
 pharmacist pharmacists embryologist embryologists urologist urologists andrologist andrologists journalist journalists
 undergrad undergrads undergraduate undergraduates trainee trainees intern interns colleague colleagues professor tutor
+analyst analysts officer officers blogger bloggers reporter reporters
 """.split())
 # Everyday or variant words → the review's own terms (added to the lexical query).
 SYNONYMS: dict[str, str] = {
