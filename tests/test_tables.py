@@ -736,3 +736,11 @@ def test_values_counted_or_listed_are_not_told_side_by_side(tables, question):
 def test_the_female_germ_cell_table_is_table_2(tables):
     query, result = ask(tables, "how many MSC sources appear in the female germ cell table?")
     assert query.tables == (2,) and result.summary.startswith("Table 2 — female germ cells in vitro: 13 rows")
+
+
+def test_distinct_models_are_kinds_of_model_and_which_is_used_most_orders_them(tables):
+    query, result = ask(tables, "how many distinct ways of making the NOA model in table 3")
+    assert (query.intent, query.values_field) == ("values", "model") and "5 models: Busulfan (12)" in result.summary
+    follow, result = ask(tables, "which one is used most?", query)
+    assert follow.order == "most" and "Busulfan has the most rows by modeling (12 of 18)" in result.summary
+    assert ask(tables, "how many animal models in table 3")[0].intent == "count"

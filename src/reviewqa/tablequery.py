@@ -241,7 +241,9 @@ _HOW_MODELLED = re.compile(r"\bhow\b.*\b(?:make|makes|making|made|render\w*|beco
                            r"(?:azoosperm\w*|infertil\w*|sterile)"
                            r"|\bhow (?:was|were|is|are) (?:azoospermia|infertility)\s+(?:\w+\s+)?(?:induced|created|caused|modell?ed)\b"
                            # "do the rats have natural infertility or is it induced?"
-                           r"|\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b.*\binduced\b|\binduced\b.*\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b")
+                           r"|\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b.*\binduced\b|\binduced\b.*\b(?:natural(?:ly)?|spontaneous(?:ly)?)\b"
+                           # "how many distinct NOA models", "ways of making the NOA model": kinds of model, not rows
+                           r"|\b(?:different|distinct|unique|kinds? of|types? of|ways? of (?:making|creating|inducing))\s+(?:\w+\s+){0,2}?models?\b")
 _EXAMPLES = re.compile(r"\((?:e\.?g\.?|i\.?e\.?|like|such as)\b[^)]*\)|\([^)]*\betc\.?\s*\)|\b(?:e\.g\.|such as)\s[^,;?]*", re.IGNORECASE)
 # "MSC sources used in the animal table", "inducers for sheep cells": a field named first, then what it is of.
 _NOUN_AT_START = re.compile(r"^(?:the\s+|all\s+)?(?:\w+\s+)?(?P<noun>" + _NOUN_GROUPS + r")\s+(?:used|reported|tested|listed|in|of|for|with)\b")
@@ -662,8 +664,8 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
         conditions = [c for c in conditions if c is not asked_first]
     if order in ("earliest", "latest"):
         values_field = None  # the rows themselves, ordered by date
-    elif not values_field:
-        order = ""
+    elif not values_field and not (state is not None and state.values_field):
+        order = ""  # (kept for a tally before: "which one is used most?")
     intent = _intent(_THE_REVIEW.sub(" ", lowered), values_field)
     if intent is None and _WHETHER_DONE.search(lowered) and (
             study_tables or re.search(rf"\b{_STUDY_NOUN}\b", lowered) or any(c.field in _TABLE_SPECIFIC_FIELDS for c in conditions)):
@@ -673,7 +675,8 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
                           or (study_tables and _TABLE_WORD.search(lowered)))
     has_subject = bool(conditions or study_tables or focus)
 
-    if state is not None and _is_follow_up(lowered, intent, has_subject, study_tables):
+    if state is not None and _is_follow_up(lowered, intent or ("values" if order and state.values_field else None), has_subject,
+                                           study_tables):
         return _follow_up(lowered, state, conditions, study_tables, intent, values_field, focus, order)
     if _JUDGEMENT.search(lowered) and not mentions_table:
         return None
@@ -763,8 +766,8 @@ def rows_behind(state: TableState, leading: Sequence[str] = ()) -> TableQuery:
 def _follow_up(lowered: str, state: TableState, conditions: list[Condition], study_tables: tuple[int, ...],
                intent: str | None, values_field: str | None, focus: tuple[str, ...], order: str) -> TableQuery | None:
     """A question read against the previous table query."""
-    if not (intent or conditions or study_tables or values_field):
-        return None
+    if not (intent or conditions or study_tables or values_field or (order and state.values_field)):
+        return None  # (but "which one is used most?" after a tally orders that tally)
     if _YES_NO_ABOUT_THEM.match(lowered) and conditions:
         # "are those autologous?", "were those allo or xeno, and in which animal?": the previous rows counted by the
         # column of the value asked about (its rows show the rest).
