@@ -744,3 +744,8 @@ def test_distinct_models_are_kinds_of_model_and_which_is_used_most_orders_them(t
     follow, result = ask(tables, "which one is used most?", query)
     assert follow.order == "most" and "Busulfan has the most rows by modeling (12 of 18)" in result.summary
     assert ask(tables, "how many animal models in table 3")[0].intent == "count"
+
+
+def test_the_reviews_own_subject_with_words_no_table_records_is_no_table_question():
+    assert parse_table_question("what is the iranian registry number of the MSC azoospermia study they mention") is None
+    assert parse_table_question("azoospermia trials in Egypt") is not None

@@ -700,6 +700,11 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
                                                  and re.search(rf"\b{_STUDY_NOUN}\b", lowered))))
     if not is_table_question:
         return None
+    if not (values_field or focus or order or mentions_table or study_tables) and conditions \
+            and all(c.field == "disease" and not c.negated for c in conditions) and _unaccounted_words(lowered, found):
+        # "what is the Iranian registry number of the MSC azoospermia study they mention?": the review's own subject
+        # names no rows, and the rest is what no table records.
+        return None
     if not (conditions or values_field or focus or order or mentions_table) \
             and (_unaccounted_words(lowered, found) or _FINDINGS_ASKED.search(lowered)):
         # "any of the trials in Iran?": no table records what it names; "what did the animal experiments show?": what
