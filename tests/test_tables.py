@@ -749,3 +749,12 @@ def test_distinct_models_are_kinds_of_model_and_which_is_used_most_orders_them(t
 def test_the_reviews_own_subject_with_words_no_table_records_is_no_table_question():
     assert parse_table_question("what is the iranian registry number of the MSC azoospermia study they mention") is None
     assert parse_table_question("azoospermia trials in Egypt") is not None
+
+
+@pytest.mark.parametrize("question", [
+    "In the in vitro tables, how do the inducers for male germ cells compare with the ones for female (oocyte-like) cells?",
+    "for the in vitro stuff, how do the inducers for male germ cells (tab 1) differ from female (tab 2)?"])
+def test_a_column_named_before_the_values_compared_is_tallied_per_table(tables, question):
+    query, result = ask(tables, question)
+    assert (query.values_field, query.split) == ("inducer", ("sex", ("Male", "Female")))
+    assert "inducer by table: Table 1" in result.summary and "Table 2 — female germ cells in vitro (13 rows" in result.summary

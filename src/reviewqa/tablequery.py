@@ -270,7 +270,7 @@ _REPEATED = rf"(?:\s+(?:from|in|with|on|using|the|those|ones?|for|still|currentl
 _ASKED_AGAIN = rf"(?:,\s*)?(?:and|or|vs\.?|versus)\s+(?:which|what|how many)(?:\s+(?:ones?|of them|are|were|is|was|used|use|done)|{_REPEATED})*"
 _VERSUS = re.compile(rf"^\s*(?:(?:vs\.?|versus|v\.|compared (?:to|with)|against){_REPEATED}|{_ASKED_AGAIN})\s*$")
 # "the azoospermia trials and the erectile dysfunction trials": the study noun of the first value comes before the join.
-_VERSUS_WITH_CUE = re.compile(rf"^\s*(?:{_STUDY_NOUN}\s+)?(?:vs\.?|versus|v\.|compared (?:to|with)|against|or|and|,"
+_VERSUS_WITH_CUE = re.compile(rf"^\s*(?:{_STUDY_NOUN}\s+|(?:[\w-]+\s+){{1,2}}?(?=compare|differ|vary|varies))?(?:vs\.?|versus|v\.|compared? (?:to|with)|against|or|and|,"
                               rf"|(?:differ(?:s|ed)?|different|vary|varies) from){_REPEATED}\s*$")
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared? (?:to|with)|comparison|compare|breakdown|split|distribution|more|less|most|fewer"
                       r"|same|differ\w*)\b")
@@ -400,7 +400,7 @@ def _versus(text: str, mentions: Sequence[Mention], compare: bool) -> bool:
     question that compares ("compare…", "breakdown…")."""
     first = _first_named(mentions)
     # "the male (Table 1) and female (Table 2)": a table named beside a value is not what joins them.
-    gaps = [re.sub(r"\(\s*tables?\s*\d\s*\)", " ", text[a.end:b.start].lower()) for a, b in zip(first, first[1:])]
+    gaps = [re.sub(r"\(\s*(?:tables?|tbls?|tab)\.?\s*\d\s*\)", " ", text[a.end:b.start].lower()) for a, b in zip(first, first[1:])]
     pattern = _VERSUS_WITH_CUE if compare else _VERSUS
     return bool(gaps) and all(pattern.match(gap) for gap in gaps)
 
@@ -622,8 +622,10 @@ def parse_table_question(question: str, state: TableState | None = None) -> Tabl
     if reading.compared and not values_field and not _order(lowered, True):
         # "male vs female germ-cell inducers": what the values set against each other are compared on, named after them
         # (not "were adult or fetal sources used more?", which asks which has more).
-        after = _masked(text, found)[max(m.end for m in found):]
-        values_field = _noun_field(_COMPARED_ON.search(after))
+        # ("how do the inducers for male germ cells compare with the ones for female cells?": or named before them)
+        masked = _masked(text, found)
+        values_field = _noun_field(_COMPARED_ON.search(masked[max(m.end for m in found):])) \
+            or _noun_field(_COMPARED_ON.search(masked[:min(m.start for m in found)]))
         values_field = values_field if values_field != reading.compared[0] else None
     offered = [c for c in conditions if reading.compared and c.field != reading.compared[0] and len(c.values) > 1
                and not c.negated and not c.match_all]
