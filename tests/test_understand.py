@@ -333,3 +333,9 @@ def test_a_definition_whose_part_ends_in_a_comma_is_still_a_definition(reference
 
 def test_a_definition_may_name_the_part_of_the_review_it_is_in(references):
     assert read("what does LS stand for in the fat harvesting section?", [], references).defines == "LS"
+
+
+@pytest.mark.parametrize("question, term", [("ASA = ? (in the mechanisms part)", "ASA"), ("SSF=?", "SSF"),
+                                            ("what is NOA (in the intro)?", "NOA")])
+def test_an_equals_sign_or_an_aside_in_brackets_still_asks_what_a_term_is(references, question, term):
+    assert read(question, [], references).defines == term

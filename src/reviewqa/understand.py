@@ -124,7 +124,7 @@ STRANDS: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
 
 # Parts of the review a question can ask about by name; otherwise they are not quoted (see abstain/answer).
 ADMIN_SECTIONS: dict[str, re.Pattern] = {
-    "Abbreviations": re.compile(r"\b(?:abbreviations?|acronyms?|stands? for|short for|meaning of)\b"),
+    "Abbreviations": re.compile(r"\b(?:abbreviations?|acronyms?|stands? for|short for|meaning of)\b|[\w-]\s*=\s*\?"),
     "Acknowledgments": re.compile(r"\backnowledg\w*"),
     "Authors' contributions": re.compile(r"\b(?:contribut\w*|who (?:wrote|drafted|edited|designed|conceived|reviewed))\b"),
     "Funding": re.compile(r"\b(?:fund\w*|financ\w*|sponsor\w*|grants?|paid for|money)\b"),
@@ -292,6 +292,7 @@ _DEFINITION = re.compile(
     r"(?:what|wat|wht)(?:'s|s| is| are| r| exactly is| exactly are)\s+(?:an?\s+|the\s+)?(?P<what>[^?]+?)"
     r"|(?:define|definition of|meaning of|explain what)\s+(?:an?\s+|the\s+)?(?P<define>[^?]+?)(?:\s+(?:is|are|means?))?"
     r"|(?:what|wat|wht) (?:does|do) (?:the (?:word |term )?)?(?P<mean>[^?]+?) (?:mean|stand for)"
+    r"|(?P<equals>[\w/-]{2,20})\s*=\s*\?"  # ("ASA = ?")
     # "they mention a 'niche' — what does that mean here?": a term quoted, then asked about.
     r"|[^'\"‘“?]*['\"‘“](?P<quoted>[^'\"’”?]{2,40})['\"’”][^?]*?\bwhat (?:does|do) (?:that|it|this)(?: (?:word|term))? mean)"
     r"(?:,?\s+(?:exactly|again|actually|anyway|simply|briefly|please|pls|(?:for|to) (?:me|us|a (?:student|layman|patient))"
@@ -317,7 +318,8 @@ _SET_AGAINST = re.compile(r"\s+(?:as opposed to|compared (?:to|with)|vs\.?|versu
 
 def defined_term(question: str) -> str:
     """The term a definition question asks about, or ""."""
-    match = _DEFINITION.match(question.strip())
+    # (A trailing aside in brackets says where, not what: "ASA = ? (in the mechanisms part)".)
+    match = _DEFINITION.match(re.sub(r"\s*\([^()]*\)(?=\s*[?.!]*\s*$)", "", question.strip()))
     if match is None:
         return ""
     term = _FILLER.sub(" ", next(group for group in match.groups() if group)).strip(" '\"")
