@@ -681,3 +681,12 @@ def test_a_side_typed_as_an_abbreviation_is_told_by_its_spelled_out_phrase(assis
 def test_a_compound_question_that_one_sentence_answers_is_answered_as_one_fact(assistant):
     text = to_markdown(assistant.ask("what is the SSF in fat tissue, and what cells are in it?"))
     assert "stromal-vascular fraction (SSF)" in text and "pre-adipocytes" in text and "collagenase" not in text
+
+
+def test_a_follow_up_asking_something_more_does_not_repeat_the_answer_before(assistant):
+    from reviewqa.assistant import turn_of
+    earlier = assistant.ask("Which databases did the authors search for this systematic review?")
+    text = to_markdown(assistant.ask("and what did they exclude?", [turn_of(earlier)]))
+    assert "abstracts without full manuscripts" in text
+    lh = to_markdown(assistant.ask("and LH?", [turn_of(assistant.ask("What FSH level is typical for NOA patients?"))]))
+    assert lh.startswith("In most patients with NOA, FSH is increased")

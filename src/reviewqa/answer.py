@@ -480,16 +480,22 @@ def _instances_of(kind: str, evidence: Evidence) -> re.Pattern[str] | None:
     return re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})s?\b", re.IGNORECASE) if names else None
 
 
-def _going_on_cues(earlier: Sequence[str], evidence: Evidence, settings: AnswerSettings) -> list[tuple[Callable, float]]:
+def _going_on_cues(query: Query, evidence: Evidence, settings: AnswerSettings) -> list[tuple[Callable, float]]:
     """A follow-up's answer goes on from what the answer before it quoted: a sentence taking one of those up ("The main
-    risks are…" → "Among them, tumorigenicity is the most serious…") gains."""
+    risks are…" → "Among them, tumorigenicity is the most serious…") gains; one it quoted that uses none of the
+    follow-up's own words loses (it asks something more: "and what did they exclude?" after the databases searched; not
+    "and LH?" after the sentence on FSH and LH)."""
+    earlier = query.reading.earlier_quotes
     if not earlier:
         return []
     quoted = frozenset(earlier)
+    own = {stem for word in salient_words(query.reading.question) for stem in lexical.tokenize(word)}
+    by_text = {sentence.text: sentence for sentence in evidence.sentences if sentence.text in quoted}
     following = frozenset(siblings[number + 1].text for siblings in evidence.by_chunk.values()
                           for number, sentence in enumerate(siblings[:-1])
                           if sentence.text in quoted and _TAKES_UP.match(siblings[number + 1].text))
-    return [(following.__contains__, settings.continuation_bonus)]
+    repeated = frozenset(text for text, sentence in by_text.items() if own and not own & sentence.words)
+    return [(following.__contains__, settings.continuation_bonus), (repeated.__contains__, -settings.repeat_penalty)]
 
 
 def _superlative_cues(lowered: str, settings: AnswerSettings) -> list[tuple[Callable, float]]:
@@ -556,7 +562,7 @@ def _fact(query: Query, candidates: Sequence[ScoredSentence], evidence: Evidence
     listed = [item for item in counting_lists(query, evidence, settings) if item.sentence not in present]
     candidates = sorted([*candidates, *listed], key=lambda item: -item.score)
     candidates = _favoured(candidates, _answer_cues(query.reading.text, topic, evidence, settings)
-                           + _going_on_cues(query.reading.earlier_quotes, evidence, settings))
+                           + _going_on_cues(query, evidence, settings))
     asked = query.reading.asks_sections
     if candidates and asked_as(evidence.index.chunks[candidates[0].sentence.chunk]) in asked:
         # "how was the lit search restricted?": the section asked for by name answers, not a sentence elsewhere that
@@ -834,7 +840,7 @@ def _limitations(query: Query, candidates: Sequence[ScoredSentence], evidence: E
         # "the biggest gap in the human evidence": the gaps of that strand of the review first.
         sections = {section for label, _, sections in STRANDS if label in query.reading.strands for section in sections}
         pool = [c for c in pool if evidence.index.chunks[c.sentence.chunk].section in sections] or pool
-    pool = _favoured(pool, _going_on_cues(query.reading.earlier_quotes, evidence, settings))
+    pool = _favoured(pool, _going_on_cues(query, evidence, settings))
     lowered = query.reading.question.lower()
     pool = _favoured(pool, _superlative_cues(lowered, settings))
     limit = settings.fact_sentences if _ASKS_SUPERLATIVE.search(lowered) else None

@@ -121,6 +121,9 @@ class AnswerSettings(_Group):
     continuation_bonus: float = Field(
         0.1, ge=0, description="Added to the score of a sentence taking up one the previous answer quoted (\"Among them…\"), when "
                                "a follow-up is read with the question before it (\"which one is the worst?\" after the risks).")
+    repeat_penalty: float = Field(
+        0.2, ge=0, description="Taken from the score of a sentence the previous answer quoted, when a follow-up is read with the "
+                               "question before it: a follow-up asks something more (\"and what did they exclude?\").")
     definition_sentences: int = Field(
         2, ge=1, description="Most sentences quoted when a question asks what a term is and the review states it "
                              "(\"NOA … manifests as the absence of spermatozoa…\").")
