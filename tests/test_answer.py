@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from reviewqa.answer import Prose, ReferenceCard, TableBlock
+from reviewqa.answer import Notice, Prose, ReferenceCard, TableBlock
 from reviewqa.assistant import turn_of
 from reviewqa.evaluate import normalise
 from reviewqa.render import markdown_table, to_json, to_markdown
@@ -690,3 +690,9 @@ def test_a_follow_up_asking_something_more_does_not_repeat_the_answer_before(ass
     assert "abstracts without full manuscripts" in text
     lh = to_markdown(assistant.ask("and LH?", [turn_of(assistant.ask("What FSH level is typical for NOA patients?"))]))
     assert lh.startswith("In most patients with NOA, FSH is increased")
+
+
+def test_whether_a_cited_work_is_the_reviews_own_authors_is_answered_first(assistant):
+    answer = assistant.ask("ref 122 - isn't that by one of the authors?")
+    assert isinstance(answer.blocks[0], Notice) and answer.blocks[0].text.startswith("Yes: Zhankina R, Khoradmehar A of [122]")
+    assert to_markdown(assistant.ask("is ref 57 by the same authors?")).startswith("No: none of the listed authors of [57]")

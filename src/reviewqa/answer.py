@@ -16,6 +16,7 @@ own sentences, one cited line per strand or side. Nothing is quoted from adminis
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -742,11 +743,35 @@ def _reference(query: Query, evidence: Evidence, settings: AnswerSettings, numbe
         giving = next((quote for card in cards for quote in card.citing if gives_figure_for(query.reading.text, quote.text)), None)
         if giving is not None:
             return [Prose((giving,))]
+    if cards and _ASKS_OWN_AUTHORS.search(query.reading.text):
+        # "ref 122 — isn't that by one of the authors?": its listed authors set against the review's own.
+        return [Notice(_own_authors_note(card.reference, evidence), kind="info") for card in cards] + list(cards)
     if _ASKS_DOI.search(query.reading.text) and any(card.reference.doi is None for card in cards):
         # "ref 61 - is there a doi?": the answer is no, said before the card's search link.
         without = ", ".join(f"[{card.reference.number}]" for card in cards if card.reference.doi is None)
         return [Notice(f"The review's entry {without} gives no DOI.", kind="info"), *cards]
     return list(cards)
+
+
+# Whether a cited work is the review's authors' own: "isn't it by one of the authors?", "a self-citation?"
+_ASKS_OWN_AUTHORS = re.compile(r"\b(?:by|from|of|written by)\s+(?:one of\s+)?(?:the|these|this review'?s|the review'?s)\s+(?:same\s+|own\s+)?"
+                               r"(?:authors?|team|group)\b|\bself[- ]?cit\w*|\bsame (?:authors?|team|group)\b", re.IGNORECASE)
+# Names of one person spelled a little differently in an entry ("Khoradmehar A" for Arezoo Khoradmehr).
+_SAME_NAME_RATIO = 0.85
+
+
+def _own_authors_note(reference: Reference, evidence: Evidence) -> str:
+    """Which of a cited work's listed authors are the review's own, as a line."""
+    review = next((document for document in evidence.index.documents if document.references), None)
+    own = [(name.split()[-1].lower(), name[0].lower()) for name in re.split(r",\s*|\s+and\s+", review.authors if review else "")
+           if name.strip()]
+    shared = [author for author in re.split(r",\s*", reference.authors) if author.strip() and author.split()[-1][0].isupper()
+              and any(author.split()[-1][0].lower() == initial and
+                      difflib.SequenceMatcher(None, author.split()[0].lower(), surname).ratio() >= _SAME_NAME_RATIO
+                      for surname, initial in own)]
+    if shared:
+        return f"Yes: {', '.join(shared)} of [{reference.number}] {'is' if len(shared) == 1 else 'are'} also among this review's authors."
+    return f"No: none of the listed authors of [{reference.number}] is among this review's authors."
 
 
 def _described_first(query: Query, cards: Sequence[ReferenceCard], evidence: Evidence) -> list[ReferenceCard]:
