@@ -329,6 +329,7 @@ def test_the_askers_own_words_are_no_missing_topic(assistant):
     ("Did the Korean and Jordanian MSC erectile dysfunction trials actually improve erections? what were the results", "results"),
     ("Has any man with NOA fathered a baby after MSC injection? any pregnancy or live birth rates from the human trials?", "pregnancy"),
     ("How many million bone marrow MSCs were injected per testis in the Egyptian azoospermia trials?", "the number of bone marrow MSCs"),
+    ("long-term cancer rates in men treated with MSCs for azoospermia - any follow-up data?", "cancer rates"),
 ])
 def test_what_trials_did_to_people_is_declined_as_unreported(assistant, question, unreported):
     answer = assistant.ask(question)

@@ -50,6 +50,7 @@ _TREATMENT = re.compile(r"\b(?:mscs?|stem cells?|therap\w*|treat\w*|transplant\w
 # What treated people's outcomes are called (narrower than a trial's: "results" alone may be a lab test's).
 _PEOPLE_OUTCOMES = re.compile(r"\b(?:pregnan\w*|births?|babies|adverse|side effects?|offspring|children (?:born|conceived)|"
                               r"long[- ]term (?:health|follow[- ]?up|safety|outcomes?)|health of (?:the )?children|"
+                              r"follow[- ]?up (?:data|results?|studies)|(?:cancer|tumou?r|malignancy) (?:rates?|incidence)|"
                               r"sperm (?:retrieval|counts?|recovery|appear\w*|return\w*)|ejaculate|efficacy)\b")
 # What a question about a registered trial, or about treated people, may ask that the review does not record.
 # The review's statements that human evidence is missing: what a declined question about outcomes in people is shown.
