@@ -360,3 +360,10 @@ def test_what_a_study_measured_after_treatment_is_no_tables_answer(assistant):
 def test_the_askers_field_is_no_missing_topic(assistant):
     answer = assistant.ask("im an embryology trainee, can u summarise the in vitro evidence - can MSCs actually become germ cells?")
     assert answer.covered and "germ cells" in to_markdown(answer)[:600]
+
+
+@pytest.mark.parametrize("question", ["exam tmrw - can someone define non-obstructive azoospermia in plain words",
+                                      "how does the review characterise MSCs (the general properties bit)"])
+def test_chat_fillers_and_ways_of_asking_are_no_missing_topic(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.covered and "does not discuss" not in to_markdown(answer)

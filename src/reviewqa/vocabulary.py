@@ -54,6 +54,8 @@ abt bout bc cuz coz tho thru wrt ur u r y ya wat wht wut whta waht
 you your yours yourself me my mine myself we us our ours he him his she her hers someone somebody
 each itself themselves keep keeps kept try tries tried trying affect affects affected exact
 i'm im i've ive i'd i'll we're we've you're they're it's ask asks asked asking wonder wondering wondered curious confused
+characterise characterize characterised characterized depict depicts portray portrays
+tmrw tmr tomorrow tonight asap rn idk btw fyi imo
 """.split())
 # Who asks ("I'm an andrology nurse…"): words about the asker, never a topic the review lacks.
 ASKER_WORDS = frozenset("""
