@@ -107,12 +107,12 @@ _QUANTITY = re.compile(r"\s*(?:(?:and|so|but|then|exactly|roughly|about)\s+)?(?:
 _MEASURE = re.compile(r"\b(?:concentrations?|doses?|dosages?|half[- ]lives?|half[- ]life|durations?|titers?|titres?|cut-?offs?|thresholds?|"
                       r"by how much|(?:ng|mg|µg|ug|ml)\s*/\s*(?:ml|kg|l)|costs?|costly|price[sd]?|pricing|expensive|cheap\w*|sample sizes?"
                       r"|afford\w*|fees?)\b")
-# "how much busulfan…": an amount, never a number of rows ("how much trials…" counts them).
 # A count of cells, people or animals ("how many million MSCs were injected…", "how many men were enrolled…"): no
 # table records one (they list studies), unless it counts studies of them ("how many rat studies…").
 _PEOPLE_OR_CELLS_COUNTED = re.compile(rf"\bhow many\s+(?:(?:million|thousand)\s+)?(?P<counted>(?:(?!(?:are|were|is|was|in|of|do|does|did|have|has|had|for)\b|{_STUDY_NOUN}\b|\w+ed\b)[\w-]+\s+){{0,3}}?(?:cells|mscs|men|women"
                                       r"|patients|participants|subjects|volunteers|couples|animals|mice|rats|doses|injections|babies"
                                       rf"|pregnancies))\b(?!\s+{_STUDY_NOUN})")
+# "how much busulfan…": an amount, never a number of rows ("how much trials…" counts them).
 _HOW_MUCH = re.compile(r"\bhow much\b(?!\s+(?:\w+\s+)?(?:trials?|stud(?:y|ies)|rows?|papers?|models?|experiments?|entries|references|works)\b)")
 # A measured figure: a number with a unit of dose, concentration, time, money or a ratio ("7.6 IU/mL", "1:30", "1 day").
 _MEASURE_GIVEN = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[µu]g|mg|ng|g|kg|m?l|mL|IU|U|m?mol|[µunm]M|°C|h|hours?|days?|weeks?|months?"
@@ -399,8 +399,7 @@ class Assessor:
         if len(word) >= _PART_MIN:
             found |= {surface for surface in surfaces if word in surface}
         else:
-            found |= {surface for surface in surfaces if len(surface) <= len(word) + _PREFIXED_MAX + 1
-                      and re.fullmatch(rf"[a-z]{{1,{_PREFIXED_MAX}}}{word}s?", surface)}
+            found |= {surface for surface in surfaces if re.fullmatch(rf"[a-z]{{1,{_PREFIXED_MAX}}}{re.escape(word)}s?", surface)}
         if len(word) >= _PREFIX_MIN:
             found |= {surface for surface in surfaces if surface.startswith(word)}
         if len(word) >= _SLIP_MIN:

@@ -28,7 +28,7 @@ from .abstain import (ASKS_EXISTENCE, NO_HUMAN_EVIDENCE, Coverage, asks_count, a
 from .config import AnswerSettings
 from .evidence import (ADMIN, Evidence, ScoredSentence, Sentence, asked_as, colon_items, each_text_once, list_opening,
                        section_gate)
-from .records import Reference, TableRow
+from .records import Document, Reference, TableRow
 from .retrieve import Hit
 from .tableanswer import TableResult
 from .tablequery import YES_NO
@@ -491,11 +491,10 @@ def _going_on_cues(query: Query, evidence: Evidence, settings: AnswerSettings) -
         return []
     quoted = frozenset(earlier)
     own = {stem for word in salient_words(query.reading.question) for stem in lexical.tokenize(word)}
-    by_text = {sentence.text: sentence for sentence in evidence.sentences if sentence.text in quoted}
     following = frozenset(siblings[number + 1].text for siblings in evidence.by_chunk.values()
                           for number, sentence in enumerate(siblings[:-1])
                           if sentence.text in quoted and _TAKES_UP.match(siblings[number + 1].text))
-    repeated = frozenset(text for text, sentence in by_text.items() if own and not own & sentence.words)
+    repeated = frozenset(text for text in quoted if own and not own & set(lexical.tokenize(text)))
     return [(following.__contains__, settings.continuation_bonus), (repeated.__contains__, -settings.repeat_penalty)]
 
 
@@ -762,7 +761,7 @@ _SAME_NAME_RATIO = 0.85
 
 def _own_authors_note(reference: Reference, evidence: Evidence) -> str:
     """Which of a cited work's listed authors are the review's own, as a line."""
-    review = next((document for document in evidence.index.documents if document.references), None)
+    review = _review(evidence)
     own = [(name.split()[-1].lower(), name[0].lower()) for name in re.split(r",\s*|\s+and\s+", review.authors if review else "")
            if name.strip()]
     shared = [author for author in re.split(r",\s*", reference.authors) if author.strip() and author.split()[-1][0].isupper()
@@ -1296,9 +1295,14 @@ def _as_typed(word: str, question: str) -> str:
     return typed.group(0) if typed else word
 
 
+def _review(evidence: Evidence) -> Document | None:
+    """The review's own document (not a cited work's abstract)."""
+    return next((document for document in evidence.index.documents if document.references), None)
+
+
 def _review_title(evidence: Evidence) -> str:
     """The review's title before its genre ("…: a systemic review"), or ""."""
-    review = next((document for document in evidence.index.documents if document.references), None)  # not an abstract
+    review = _review(evidence)
     return review.title.split(":")[0].strip() if review is not None else ""
 
 
