@@ -288,6 +288,12 @@ def _plain_words(text: str) -> list[str]:
     return lexical.tokenize(text.replace("-", " "))
 
 
+@lru_cache(maxsize=4096)
+def _variant_words(expansion: str) -> tuple[list[str], ...]:
+    """The plain words of each variant of an expansion, worked out once: every question is checked against them all."""
+    return tuple(_plain_words(variant) for variant in _variants(expansion))
+
+
 def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
     return bool(phrase) and any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1))
 
@@ -301,7 +307,7 @@ def expand_query(question: str, abbreviations: dict[str, str]) -> str:
     for abbr, expansion in {**FIELD_ABBREVIATIONS, **abbreviations}.items():
         if _uses(question, abbr):
             extra.append(expansion)
-        elif len(expansion) > 6 and any(_contains_phrase(words, _plain_words(v)) for v in _variants(expansion)):
+        elif len(expansion) > 6 and any(_contains_phrase(words, phrase) for phrase in _variant_words(expansion)):
             extra.append(abbr)
     for phrase, expansion in SYNONYMS.items():
         if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
