@@ -367,3 +367,12 @@ def test_the_askers_field_is_no_missing_topic(assistant):
 def test_chat_fillers_and_ways_of_asking_are_no_missing_topic(assistant, question):
     answer = assistant.ask(question)
     assert answer.covered and "does not discuss" not in to_markdown(answer)
+
+
+@pytest.mark.parametrize("question, covered", [("has exosome therapy been tried in azoospermic men", False),
+                                               ("Did MSC-derived exosomes restore spermatogenesis in human patients with NOA?", False),
+                                               ("have MSC exosomes or cells been tried in men?", True)])
+def test_exosomes_in_people_are_untried_though_cells_were_reported_once(assistant, question, covered):
+    answer = assistant.ask(question)
+    assert answer.covered is covered
+    assert ("reports no study of exosome treatment in people" in to_markdown(answer)) is not covered

@@ -95,6 +95,10 @@ _ASKED_OF = re.compile(r"\b(?:you|we|i|they|it|this|that)\b")  # ("can you sum u
 # Who asks, with what they do: "I'm an embryology trainee", "as a hospital pharmacist".
 _ASKER_PHRASE = re.compile(r"\b(?:i'?m|i am|as|we'?re|we are)\s+(?:an?\s+)?((?:[\w-]+\s+){0,2}?)(?:%s)\b" % "|".join(sorted(ASKER_WORDS)))
 _MEASURED_AFTER = re.compile(r"\b(?:measur|assess|evaluat|quantif)\w*\s+(?P<what>(?:[\w-]+\s+){1,6}?)(?:after|following|post)\b")
+_EXOSOMES = re.compile(r"\bexosom\w*")
+# Exosomes named by the cells they come from ("MSC-derived exosomes", "exosomes from stem cells") are no cells.
+_CELL_EXOSOMES = re.compile(r"\b(?:mscs?|stem cells?)[- ](?:derived |secreted )?exosom\w*|\bexosom\w* (?:from|of|secreted by) (?:mscs?|stem cells?)")
+_CELLS = re.compile(r"\b(?:mscs?|stem cells?|stromal cells?|cells?|bm-mscs?|at-mscs?)\b")
 _REVIEWED_TREATMENT = re.compile(r"\b(?:mscs?|stem|stromal|mesenchymal|exosomes?|cells?|msc-\w+|cell-based|cell therapy)\b")
 # A number that names something rather than counting it.
 _NUMBER_AS_NAME = re.compile(r"\b(?:reference|ref|citation|trial|registration|nct|irct|registry|page|table|code|id) (?:numbers?|nos?\.?|#)")
@@ -567,6 +571,11 @@ class Assessor:
             # results, in animals or in people, whatever figure of the same name it gives elsewhere.
             return result("quantity")
         if asks_human_existence(lowered) and any(NO_HUMAN_EVIDENCE.search(s.sentence.text) for s in scored):
+            if _EXOSOMES.search(lowered) and not _CELLS.search(_CELL_EXOSOMES.sub(" ", lowered)):
+                # "has exosome therapy been tried in azoospermic men?": the one human report is of cells (the Jordan
+                # abstract); of exosomes in people the review reports nothing.
+                statements = [s for s in scored if NO_HUMAN_EVIDENCE.search(s.sentence.text)]
+                return Coverage(False, missing, "untried", statements[0], best_score, coverage, "exosome treatment")
             return result()  # "has it been proven in men?" is answered by "no studies have been published…"
         strong = best_score >= self.settings.strong_evidence
         # "what were the sperm counts after treatment vs controls?", "which was better, and by how much?"

@@ -1256,6 +1256,12 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         return blocks
     elif coverage.reason == "quantity":
         text = "The review gives no figure for this."
+    elif coverage.reason == "untried":
+        text = f"The review reports no study of {coverage.unreported} in people."
+        blocks = [Notice(text)]
+        if coverage.closest is not None:
+            blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
+        return blocks
     elif coverage.reason == "treatment":
         text = f"The review does not assess whether {coverage.unreported} works: it reviews MSCs and their exosomes."
     elif coverage.missing:
