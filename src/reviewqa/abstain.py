@@ -570,11 +570,11 @@ class Assessor:
             # "what testosterone level did the rats reach after BM-MSC?": the review reports no study's measured
             # results, in animals or in people, whatever figure of the same name it gives elsewhere.
             return result("quantity")
-        if asks_human_existence(lowered) and any(NO_HUMAN_EVIDENCE.search(s.sentence.text) for s in scored):
+        statements = [s for s in scored if NO_HUMAN_EVIDENCE.search(s.sentence.text)] if asks_human_existence(lowered) else []
+        if statements:
             if _EXOSOMES.search(lowered) and not _CELLS.search(_CELL_EXOSOMES.sub(" ", lowered)):
                 # "has exosome therapy been tried in azoospermic men?": the one human report is of cells (the Jordan
                 # abstract); of exosomes in people the review reports nothing.
-                statements = [s for s in scored if NO_HUMAN_EVIDENCE.search(s.sentence.text)]
                 return Coverage(False, missing, "untried", statements[0], best_score, coverage, "exosome treatment")
             return result()  # "has it been proven in men?" is answered by "no studies have been published…"
         strong = best_score >= self.settings.strong_evidence

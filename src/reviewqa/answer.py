@@ -1248,20 +1248,16 @@ def _declined(query: Query, coverage: Coverage, evidence: Evidence, settings: An
         listed = any(isinstance(b, TableBlock) for b in _trial(query, evidence, (), settings))
         text = f"The review does not report {coverage.unreported} for {subject}; " + (
             "it lists the trial as below." if listed else "it only mentions the trial.")
-    elif coverage.reason == "outcome":
-        text = f"The review does not report {coverage.unreported} after MSC treatment in people."
+    elif coverage.reason in ("outcome", "untried"):
+        # What was done to people: the review's own statement on human evidence is shown, however it is worded.
+        text = (f"The review does not report {coverage.unreported} after MSC treatment in people." if coverage.reason == "outcome"
+                else f"The review reports no study of {coverage.unreported} in people.")
         blocks = [Notice(text)]
         if coverage.closest is not None:
             blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
         return blocks
     elif coverage.reason == "quantity":
         text = "The review gives no figure for this."
-    elif coverage.reason == "untried":
-        text = f"The review reports no study of {coverage.unreported} in people."
-        blocks = [Notice(text)]
-        if coverage.closest is not None:
-            blocks.append(Prose((_quote(evidence, coverage.closest.sentence),), heading=CLOSEST_LEAD))
-        return blocks
     elif coverage.reason == "treatment":
         text = f"The review does not assess whether {coverage.unreported} works: it reviews MSCs and their exosomes."
     elif coverage.missing:
